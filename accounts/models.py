@@ -1,0 +1,95 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    COMPANY = "company", _("Company user")
+    CONTRACTOR = "contractor", _("Contractor")
+    ADMIN = "admin", _("Administrator")
+
+
+BUREAU_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+
+
+class User(AbstractUser):
+    """A person who logs in. The role decides what they may do; the scope what they may see.
+
+    Officers and supervisors see either the whole city or the counties they are given.
+    A company user belongs to exactly one company, a contractor user to one contractor.
+    """
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICER)
+    company = models.ForeignKey(
+        "mines.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    contractor = models.ForeignKey(
+        "mines.Contractor",
+        verbose_name=_("contractor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    city_wide = models.BooleanField(
+        _("city-wide scope"),
+        default=False,
+        help_text=_("Officers and supervisors with city-wide scope see every county."),
+    )
+    counties = models.ManyToManyField(
+        "mines.County",
+        verbose_name=_("counties in scope"),
+        blank=True,
+        related_name="staff",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.COMPANY) | Q(company__isnull=False),
+                name="user_company_role_has_company",
+                violation_error_message=_("A company user must belong to a company."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.CONTRACTOR) | Q(contractor__isnull=False),
+                name="user_contractor_role_has_contractor",
+                violation_error_message=_("A contractor user must belong to a contractor."),
+            ),
+            models.CheckConstraint(
+                condition=Q(company__isnull=True) | Q(role=Role.COMPANY),
+                name="user_only_company_role_has_company",
+                violation_error_message=_("Only a company user may belong to a company."),
+            ),
+            models.CheckConstraint(
+                condition=Q(contractor__isnull=True) | Q(role=Role.CONTRACTOR),
+                name="user_only_contractor_role_has_contractor",
+                violation_error_message=_("Only a contractor user may belong to a contractor."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_bureau(self) -> bool:
+        """Bureau staff: officers, supervisors and administrators."""
+        return self.is_active and (self.is_superuser or self.role in BUREAU_ROLES)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role in (Role.SUPERVISOR, Role.ADMIN))
+
+    @property
+    def sees_all_counties(self) -> bool:
+        return self.is_bureau and (self.is_superuser or self.role == Role.ADMIN or self.city_wide)

@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from mines import selectors
+from mines.filters import CompanyFilter, HistoricalSiteFilter, KeyProjectFilter, MineFilter
+from mines.forms import CompanyForm, HistoricalSiteForm, MineForm
+from mines.models import Company, HistoricalSite, KeyProject, Mine
+from mines.viewmixins import FilteredListView, get_visible_or_404, require_perm
+
+
+@login_required
+def home(request):
+    return render(request, "mines/home.html", selectors.scope_summary(user=request.user))
+
+
+class MineListView(FilteredListView):
+    template_name = "mines/mine_list.html"
+    filterset_class = MineFilter
+    ordering_fields = {
+        "name": "name",
+        "licence": "licence_no",
+        "county": "county__code",
+        "capacity": "design_capacity",
+        "status": "production_status",
+    }
+    default_ordering = "county__code"
+
+    def base_queryset(self):
+        return selectors.mine_list(user=self.request.user)
+
+
+class HistoricalSiteListView(FilteredListView):
+    template_name = "mines/site_list.html"
+    filterset_class = HistoricalSiteFilter
+    ordering_fields = {
+        "code": "code",
+        "county": "county__code",
+        "damaged": "damaged_area_ha",
+        "restored": "area_restored_ha",
+        "status": "status",
+    }
+    default_ordering = "code"
+
+    def base_queryset(self):
+        return selectors.historical_site_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = context["paginator"].object_list.aggregate(
+            damaged=Sum("damaged_area_ha"), restored=Sum("area_restored_ha")
+        )
+        return context
+
+
+class KeyProjectListView(FilteredListView):
+    template_name = "mines/project_list.html"
+    filterset_class = KeyProjectFilter
+    ordering_fields = {"code": "code", "budget": "budget_total_sum", "progress": "progress_percent"}
+    default_ordering = "code"
+
+    def base_queryset(self):
+        return selectors.key_project_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["budget_sum"] = context["paginator"].object_list.aggregate(total=Sum("budget_total_sum"))["total"]
+        return context
+
+
+class CompanyListView(FilteredListView):
+    template_name = "mines/company_list.html"
+    filterset_class = CompanyFilter
+    ordering_fields = {"name": "name"}
+    default_ordering = "name"
+
+    def base_queryset(self):
+        return selectors.company_list(user=self.request.user)
+
+
+@login_required
+def mine_detail(request, pk):
+    mine = get_visible_or_404(Mine, request.user, pk=pk)
+    listings = mine.green_listings.all()
+    return render(request, "mines/mine_detail.html", {"mine": mine, "listings": listings})
+
+
+@login_required
+def site_detail(request, pk):
+    site = get_visible_or_404(HistoricalSite, request.user, pk=pk)
+    return render(request, "mines/site_detail.html", {"site": site})
+
+
+@login_required
+def project_detail(request, pk):
+    project = get_visible_or_404(KeyProject, request.user, pk=pk)
+    sites = selectors.historical_site_list(user=request.user).filter(key_project=project)
+    return render(request, "mines/project_detail.html", {"project": project, "sites": sites})
+
+
+@login_required
+def company_detail(request, pk):
+    company = get_visible_or_404(Company, request.user, pk=pk)
+    mines = selectors.mine_list(user=request.user).filter(company=company)
+    return render(request, "mines/company_detail.html", {"company": company, "mines": mines})
+
+
+def _edit(
+    request, *, form_class, instance, perm, template, list_url, created_message, updated_message, form_kwargs=None
+):
+    require_perm(request.user, perm)
+    form_kwargs = form_kwargs or {}
+    form = form_class(request.POST or None, instance=instance, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save()
+        messages.success(request, updated_message if instance else created_message)
+        return redirect(obj)
+    cancel_url = instance.get_absolute_url() if instance else reverse(list_url)
+    return render(request, template, {"form": form, "object": instance, "cancel_url": cancel_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine_edit(request, pk=None):
+    mine = get_visible_or_404(Mine, request.user, pk=pk) if pk else None
+    return _edit(
+        request,
+        form_class=MineForm,
+        instance=mine,
+        perm="mines.change_mine" if mine else "mines.add_mine",
+        template="mines/mine_form.html",
+        list_url="mine-list",
+        created_message=_("The mine was registered."),
+        updated_message=_("The mine was updated."),
+        form_kwargs={"user": request.user},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request, pk=None):
+    site = get_visible_or_404(HistoricalSite, request.user, pk=pk) if pk else None
+    return _edit(
+        request,
+        form_class=HistoricalSiteForm,
+        instance=site,
+        perm="mines.change_historicalsite" if site else "mines.add_historicalsite",
+        template="mines/site_form.html",
+        list_url="site-list",
+        created_message=_("The historical site was registered."),
+        updated_message=_("The historical site was updated."),
+        form_kwargs={"user": request.user},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_edit(request, pk=None):
+    company = get_visible_or_404(Company, request.user, pk=pk) if pk else None
+    return _edit(
+        request,
+        form_class=CompanyForm,
+        instance=company,
+        perm="mines.change_company" if company else "mines.add_company",
+        template="mines/company_form.html",
+        list_url="company-list",
+        created_message=_("The mining-rights holder was registered."),
+        updated_message=_("The mining-rights holder was updated."),
+    )
