@@ -81,6 +81,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def get_full_name(self):
+        """Chinese names read family name first, without a space."""
+        last, first = self.last_name.strip(), self.first_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
     @property
     def is_bureau(self) -> bool:
         """Bureau staff: officers, supervisors and administrators."""

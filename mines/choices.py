@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Mineral(models.TextChoices):
@@ -40,10 +41,10 @@ class MiningMethod(models.TextChoices):
 
 
 class LicensingLevel(models.TextChoices):
-    MINISTRY = "ministry", _("Ministry")
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City")
-    COUNTY = "county", _("County")
+    MINISTRY = "ministry", pgettext_lazy("level", "Ministry")
+    PROVINCE = "province", pgettext_lazy("level", "Province")
+    CITY = "city", pgettext_lazy("level", "City")
+    COUNTY = "county", pgettext_lazy("level", "County")
 
 
 class Scale(models.TextChoices):
@@ -109,10 +110,10 @@ class ProjectStatus(models.TextChoices):
 
 
 class GreenMineLevel(models.TextChoices):
-    NATIONAL = "national", _("National")
-    PROVINCIAL = "provincial", _("Provincial")
-    CITY = "city", _("City")
-    COUNTY = "county", _("County")
+    NATIONAL = "national", pgettext_lazy("level", "National")
+    PROVINCIAL = "provincial", pgettext_lazy("level", "Provincial")
+    CITY = "city", pgettext_lazy("level", "City")
+    COUNTY = "county", pgettext_lazy("level", "County")
 
 
 class GreenMineStatus(models.TextChoices):

@@ -33,13 +33,17 @@ def _visible(model):
 class MineFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     county = django_filters.ModelChoiceFilter(label=_("county"), queryset=_visible(County))
-    category = django_filters.ChoiceFilter(label=_("coal or non-coal"), choices=MineralCategory.choices, method="by_category")
+    category = django_filters.ChoiceFilter(
+        label=_("coal or non-coal"), choices=MineralCategory.choices, method="by_category"
+    )
     mineral = django_filters.ChoiceFilter(label=_("mineral"), choices=Mineral.choices)
     production_status = django_filters.ChoiceFilter(label=_("production status"), choices=ProductionStatus.choices)
     scale = django_filters.ChoiceFilter(label=_("scale"), choices=Scale.choices)
     licensing_level = django_filters.ChoiceFilter(label=_("licensing level"), choices=LicensingLevel.choices)
     mining_method = django_filters.ChoiceFilter(label=_("mining method"), choices=MiningMethod.choices)
-    green = django_filters.BooleanFilter(label=_("green mine"), method="by_green")
+    green = django_filters.ChoiceFilter(
+        label=_("green mine"), choices=[("yes", _("Yes")), ("no", _("No"))], method="by_green"
+    )
     company = django_filters.ModelChoiceFilter(
         label=_("mining-rights holder"), queryset=_visible(Company), widget=forms.HiddenInput
     )
@@ -63,7 +67,7 @@ class MineFilter(django_filters.FilterSet):
         return queryset.coal() if value == MineralCategory.COAL else queryset.non_coal()
 
     def by_green(self, queryset, name, value):
-        return queryset.filter(is_green=value)
+        return queryset.filter(is_green=value == "yes")
 
 
 class HistoricalSiteFilter(django_filters.FilterSet):

@@ -113,4 +113,3 @@ class HistoricalSiteForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         if isinstance(self.initial.get("boundary"), dict):
             self.initial["boundary"] = json.dumps(self.initial["boundary"], ensure_ascii=False)
-

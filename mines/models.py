@@ -40,6 +40,11 @@ from mines.validators import validate_boundary, validate_credit_code, validate_l
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
+def plain_number(value: Decimal) -> str:
+    """120.00 → '120', 2.50 → '2.5' (never '1.2E+2')."""
+    return format(value.normalize(), "f")
+
+
 def _coordinates_inside_shuozhou(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=(
@@ -262,9 +267,7 @@ class Mine(models.Model):
     )
     licence_valid_from = models.DateField(_("licence valid from"), null=True, blank=True)
     licence_valid_to = models.DateField(_("licence valid to"), null=True, blank=True)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, validators=[validate_longitude]
-    )
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, validators=[validate_longitude])
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, validators=[validate_latitude])
     area_km2 = models.DecimalField(
         _("mining area (km²)"), max_digits=10, decimal_places=4, null=True, blank=True, validators=NON_NEGATIVE
@@ -356,9 +359,9 @@ class Mine(models.Model):
                         params={
                             "mineral": self.get_mineral_display(),
                             "method": self.get_mining_method_display(),
-                            "minimum": floor.normalize(),
+                            "minimum": plain_number(floor),
                             "unit": self.capacity_unit,
-                            "capacity": self.design_capacity.normalize(),
+                            "capacity": plain_number(self.design_capacity),
                         },
                     )
                 }
@@ -533,9 +536,7 @@ class HistoricalSite(models.Model):
         County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="historical_sites"
     )
     former_mineral = models.CharField(_("former mineral"), max_length=32, choices=Mineral.choices)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, validators=[validate_longitude]
-    )
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, validators=[validate_longitude])
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, validators=[validate_latitude])
     boundary = models.JSONField(
         _("boundary (GeoJSON)"),
@@ -628,9 +629,7 @@ class GreenMineListingQuerySet(ScopedQuerySet):
 
 
 class GreenMineListing(models.Model):
-    mine = models.ForeignKey(
-        Mine, verbose_name=_("mine"), on_delete=models.PROTECT, related_name="green_listings"
-    )
+    mine = models.ForeignKey(Mine, verbose_name=_("mine"), on_delete=models.PROTECT, related_name="green_listings")
     level = models.CharField(_("level"), max_length=16, choices=GreenMineLevel.choices)
     listed_on = models.DateField(_("listed on"))
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)

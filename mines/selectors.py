@@ -9,11 +9,7 @@ from mines.models import Company, County, GreenMineListing, HistoricalSite, KeyP
 
 
 def mine_list(*, user):
-    return (
-        Mine.objects.visible_to(user)
-        .select_related("county", "company", "planning_area")
-        .with_green_listing()
-    )
+    return Mine.objects.visible_to(user).select_related("county", "company", "planning_area").with_green_listing()
 
 
 def historical_site_list(*, user):
@@ -33,7 +29,7 @@ def _crosstab(rows, key, columns):
     """{county: {column: count}} with a total per county, in county order."""
     table = OrderedDict()
     for county in County.objects.all():
-        table[county] = {column: 0 for column in columns}
+        table[county] = dict.fromkeys(columns, 0)
     by_id = {county.pk: county for county in table}
     for row in rows:
         table[by_id[row["county"]]][row[key]] = row["n"]
@@ -54,9 +50,7 @@ def scope_summary(*, user):
     mine_table = [r for r in _crosstab(mine_rows, "production_status", mine_statuses) if r["total"]]
     site_table = [r for r in _crosstab(site_rows, "status", site_statuses) if r["total"]]
     mine_counts = mines.aggregate(total=Count("id"), coal=Count("id", filter=Q(mineral=Mineral.COAL)))
-    site_totals = sites.aggregate(
-        n=Count("id"), damaged=Sum("damaged_area_ha"), restored=Sum("area_restored_ha")
-    )
+    site_totals = sites.aggregate(n=Count("id"), damaged=Sum("damaged_area_ha"), restored=Sum("area_restored_ha"))
     return {
         "mine_statuses": [ProductionStatus(s).label for s in mine_statuses],
         "site_statuses": [SiteStatus(s).label for s in site_statuses],

@@ -41,7 +41,9 @@ def validate_credit_code(value: str) -> None:
     expected = credit_code_check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("The check character of this unified social credit code is wrong; please check the code for typing errors."),
+            _(
+                "The check character of this unified social credit code is wrong; please check the code for typing errors."
+            ),
             code="credit_code_check",
         )
 
