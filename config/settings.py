@@ -117,6 +117,21 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # only by views that check the user's visible queryset.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "private_media")))
 
+
+def storages_for(media_root: Path) -> dict:
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(media_root), "base_url": None},
+    }
+    return {
+        "default": private,
+        "evidence": private,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+STORAGES = storages_for(MEDIA_ROOT)
+
 # E-mail: SMTP from the environment; the console backend for development.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -173,6 +188,12 @@ if not DEBUG:
 
 # The project's own limits.
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_MB", 50) * 1024 * 1024
+EVIDENCE_MAX_FILES_PER_REQUEST = env_int("EVIDENCE_MAX_FILES_PER_REQUEST", 20)
+# A photo whose GPS position lies farther than this from its mine or site is flagged to the reviewer.
+EVIDENCE_MAX_DISTANCE_KM = env_int("EVIDENCE_MAX_DISTANCE_KM", 5)
+# Uploads larger than this go to a temporary file, not memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES_PER_REQUEST
 LIST_PAGE_SIZE = 50
 
 LOGGING = {

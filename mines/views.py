@@ -84,15 +84,21 @@ class CompanyListView(FilteredListView):
 
 @login_required
 def mine_detail(request, pk):
+    from restoration.selectors import case_list
+
     mine = get_visible_or_404(Mine, request.user, pk=pk)
     listings = mine.green_listings.all()
-    return render(request, "mines/mine_detail.html", {"mine": mine, "listings": listings})
+    cases = case_list(user=request.user).filter(mine=mine)
+    return render(request, "mines/mine_detail.html", {"mine": mine, "listings": listings, "cases": cases})
 
 
 @login_required
 def site_detail(request, pk):
+    from restoration.selectors import case_list
+
     site = get_visible_or_404(HistoricalSite, request.user, pk=pk)
-    return render(request, "mines/site_detail.html", {"site": site})
+    cases = case_list(user=request.user).filter(site=site)
+    return render(request, "mines/site_detail.html", {"site": site, "cases": cases})
 
 
 @login_required
@@ -104,9 +110,15 @@ def project_detail(request, pk):
 
 @login_required
 def company_detail(request, pk):
+    from restoration.selectors import company_bar_reasons
+
     company = get_visible_or_404(Company, request.user, pk=pk)
     mines = selectors.mine_list(user=request.user).filter(company=company)
-    return render(request, "mines/company_detail.html", {"company": company, "mines": mines})
+    return render(
+        request,
+        "mines/company_detail.html",
+        {"company": company, "mines": mines, "bar_reasons": company_bar_reasons(company)},
+    )
 
 
 def _edit(
