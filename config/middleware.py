@@ -17,3 +17,44 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class UploadNameGuardMiddleware:
+    """Remember upload file names that arrived with a path or control characters.
+
+    Django's multipart parser quietly cuts `../../x.pdf` down to `x.pdf`. A browser never sends a
+    path, so such a name is an attack or a broken client: the evidence upload refuses the whole
+    request when this list is not empty. Must come before CsrfViewMiddleware, which parses the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.unsafe_upload_names = []
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            request.parse_file_upload = _recording_parser(request)
+        return self.get_response(request)
+
+
+def _recording_parser(request):
+    import html
+
+    from django.http.multipartparser import MultiPartParser
+    from django.utils.datastructures import ImmutableList
+
+    class RecordingParser(MultiPartParser):
+        def sanitize_file_name(self, file_name):
+            safe = super().sanitize_file_name(file_name)
+            if safe != html.unescape(file_name):
+                request.unsafe_upload_names.append(file_name)
+            return safe
+
+    def parse_file_upload(META, post_data):
+        request.upload_handlers = ImmutableList(
+            request.upload_handlers,
+            warning="You cannot alter upload handlers after the upload has been processed.",
+        )
+        return RecordingParser(META, post_data, request.upload_handlers, request.encoding).parse()
+
+    return parse_file_upload

@@ -12,8 +12,6 @@ from config.settings import *  # noqa: E402,F403
 from config.settings import BASE_DIR, INSTALLED_APPS, MIDDLEWARE  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = BASE_DIR / "private_media_test"
-STORAGES = storages_for(MEDIA_ROOT)  # noqa: F405
 
 # N+1 queries fail the test that causes them.
 INSTALLED_APPS = [*INSTALLED_APPS, "zeal"]

@@ -18,6 +18,11 @@ def credit_code_check_character(first17: str) -> str:
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
+CHECK_CHARACTER_WRONG = _(
+    "The check character of this unified social credit code is wrong; please check the code for typing errors."  # noqa: E501
+)
+
+
 def validate_credit_code(value: str) -> None:
     code = (value or "").strip().upper()
     if len(code) != 18:
@@ -41,9 +46,7 @@ def validate_credit_code(value: str) -> None:
     expected = credit_code_check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _(
-                "The check character of this unified social credit code is wrong; please check the code for typing errors."
-            ),
+            CHECK_CHARACTER_WRONG,
             code="credit_code_check",
         )
 

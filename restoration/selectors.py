@@ -1,6 +1,6 @@
 """Reads for the case pages, each starting from `visible_to(user)`."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,11 +78,3 @@ def company_bar_reasons(company) -> list[str]:
             % {"numbers": "、".join(numbers)}
         )
     return reasons
-
-
-def cases_needing_company(*, user):
-    """What a company must do: drafts, orders with deadlines, overdue orders."""
-    return company_cases(user=user).filter(
-        Q(state=CaseState.DRAFT)
-        | Q(state__in=[CaseState.RECTIFICATION_ORDERED, CaseState.OVERDUE, CaseState.SCHEDULED])
-    )

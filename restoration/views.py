@@ -15,7 +15,7 @@ from mines.models import HistoricalSite, Mine
 from mines.viewmixins import FilteredListView, get_visible_or_404
 from restoration import selectors
 from restoration.choices import FINAL_STATES, Action, CaseKind
-from restoration.errors import CaseError
+from restoration.errors import CaseError, Invalid
 from restoration.evidence_files import ALLOWED_TYPES, safe_download_name
 from restoration.filters import CaseFilter
 from restoration.forms import (
@@ -170,6 +170,12 @@ def evidence_upload(request, pk):
     form = UploadForm(request.POST)
     kind = form.data.get("kind", "")
     try:
+        if request.unsafe_upload_names:
+            raise Invalid(
+                _("A file name may not contain a folder path or control characters: %(names)s. Nothing was stored.")
+                % {"names": "、".join(repr(n) for n in request.unsafe_upload_names)},
+                code="bad_name",
+            )
         stored = evidence_services.evidence_upload(
             case_id=case.pk,
             user=request.user,

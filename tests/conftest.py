@@ -269,3 +269,9 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory):
+    """Evidence files written by a test go to a temporary folder, never the project's."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
 from restoration.choices import CaseKind, CaseState
 from restoration.services import evidence as evidence_services
@@ -29,7 +30,7 @@ def _rational(value: float):
     minutes_float = (value - degrees) * 60
     minutes = int(minutes_float)
     seconds = round((minutes_float - minutes) * 60 * 100)
-    return ((degrees, 1), (minutes, 1), (seconds, 100))
+    return (IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 100))
 
 
 def jpeg_file(name="现场照片.jpg", *, lat=None, lon=None, taken="2026:10:01 10:30:00", color=(90, 140, 80)):

@@ -12,7 +12,7 @@ def install(apps, schema_editor):
         return
     for table in TABLES:
         forward, _reverse = append_only_trigger_sql(table)
-        schema_editor.execute(forward)
+        schema_editor.execute(forward, params=None)
 
 
 def uninstall(apps, schema_editor):
@@ -20,7 +20,7 @@ def uninstall(apps, schema_editor):
         return
     for table in TABLES:
         _forward, reverse = append_only_trigger_sql(table)
-        schema_editor.execute(reverse)
+        schema_editor.execute(reverse, params=None)
 
 
 class Migration(migrations.Migration):

@@ -324,6 +324,9 @@ class RectificationOrder(models.Model):
         verbose_name = _("rectification order")
         verbose_name_plural = _("rectification orders")
 
+    def __str__(self):
+        return f"{self.case_id} {self.deadline}"
+
 
 class Delegation(models.Model):
     """委托治理: a qualified contractor restores at the holder's cost."""
@@ -383,3 +386,6 @@ class Delegation(models.Model):
                 violation_error_message=_("Costs must be greater than zero."),
             )
         ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.contractor_id}"

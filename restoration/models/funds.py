@@ -146,3 +146,6 @@ class Receivable(models.Model):
                 violation_error_message=_("A receivable must be greater than zero."),
             )
         ]
+
+    def __str__(self):
+        return f"{self.company_id} {self.amount}"
