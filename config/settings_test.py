@@ -9,7 +9,7 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("CACHE_USE_REDIS", "0")
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import BASE_DIR, INSTALLED_APPS, MIDDLEWARE  # noqa: E402
+from config.settings import INSTALLED_APPS, MIDDLEWARE  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

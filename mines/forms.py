@@ -66,8 +66,8 @@ class MineForm(ScopedModelForm):
             "land_reclamation_plan_filed",
         ]
         widgets = {
-            "licence_valid_from": forms.DateInput(attrs={"type": "date"}),
-            "licence_valid_to": forms.DateInput(attrs={"type": "date"}),
+            "licence_valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "licence_valid_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
 

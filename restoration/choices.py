@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseKind(models.TextChoices):
@@ -22,7 +23,7 @@ class CaseState(models.TextChoices):
     RECTIFICATION_ORDERED = "rectification_ordered", _("Rectification ordered")
     OVERDUE = "overdue", _("Overdue")
     DELEGATION_PROPOSED = "delegation_proposed", _("Delegation awaiting approval")
-    DELEGATED_TREATMENT = "delegated_treatment", _("Delegated treatment")
+    DELEGATED_TREATMENT = "delegated_treatment", pgettext_lazy("case state", "Delegated treatment")
     REMOVAL_PROPOSED = "removal_proposed", _("Removal from the list awaiting approval")
     # Historical-site treatment
     IDENTIFIED = "identified", _("Identified")
@@ -31,7 +32,7 @@ class CaseState(models.TextChoices):
     UNDER_TREATMENT = "under_treatment", _("Under treatment")
     AWAITING_ACCEPTANCE = "awaiting_acceptance", _("Awaiting acceptance")
     # Ends
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case state", "Closed")
     ACCEPTED = "accepted", _("Accepted")
     REMOVED = "removed", _("Removed from the list")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -163,8 +164,8 @@ CLOSURE_RESTORATION_EVIDENCE = (EvidenceKind.REPORT, EvidenceKind.PHOTO, Evidenc
 
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", _("Pending review")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", pgettext_lazy("evidence review", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("evidence review", "Rejected")
 
 
 class ProposalStatus(models.TextChoices):

@@ -26,7 +26,7 @@ class CaseFilter(django_filters.FilterSet):
         label=_("due before"),
         field_name="deadline",
         lookup_expr="lt",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     class Meta:

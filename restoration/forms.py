@@ -3,11 +3,12 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mines.models import Contractor
 from restoration.choices import CaseKind, EvidenceKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseOpenForm(forms.Form):
@@ -86,7 +87,24 @@ class UploadForm(forms.Form):
 class ReviewForm(forms.Form):
     accept = forms.TypedChoiceField(
         label=_("review"),
-        choices=[("1", _("Accept")), ("0", _("Reject"))],
+        choices=[("1", pgettext_lazy("evidence review", "Accept")), ("0", pgettext_lazy("evidence review", "Reject"))],
         coerce=lambda v: v == "1",
     )
     reason = forms.CharField(label=_("reason"), max_length=2000, required=False)
+
+
+class AssignForm(forms.Form):
+    officer = forms.ModelChoiceField(label=_("officer in charge"), queryset=None)
+
+    def __init__(self, *args, case, **kwargs):
+        from django.db.models import Q
+
+        from accounts.models import Role, User
+
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = (
+            User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.SUPERVISOR])
+            .filter(Q(city_wide=True) | Q(counties=case.county_id))
+            .distinct()
+            .order_by("last_name", "first_name")
+        )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case-act"),
     path("cases/<int:pk>/comment/", views.case_comment, name="case-comment"),
+    path("cases/<int:pk>/assign/", views.case_assign, name="case-assign"),
     path("cases/<int:pk>/evidence/", views.evidence_upload, name="evidence-upload"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence-preview"),

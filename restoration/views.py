@@ -19,6 +19,7 @@ from restoration.errors import CaseError, Invalid
 from restoration.evidence_files import ALLOWED_TYPES, safe_download_name
 from restoration.filters import CaseFilter
 from restoration.forms import (
+    AssignForm,
     CaseOpenForm,
     CommentForm,
     CostForm,
@@ -96,6 +97,7 @@ def _detail_context(request, case, *, bound=None):
         "upload_form": UploadForm(),
         "comment_form": CommentForm(),
         "review_form": ReviewForm(),
+        "assign_form": AssignForm(case=case, initial={"officer": case.assigned_officer_id}) if user.is_bureau else None,
         "receivables": case.receivables.all(),
         "fund_entries": case.fund_entries.all(),
     }
@@ -154,6 +156,27 @@ def case_comment(request, pk):
         messages.success(request, _("Comment added."))
     else:
         messages.error(request, _("The comment is empty."))
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def case_assign(request, pk):
+    case = selectors.case_detail(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    if not request.user.is_bureau:
+        return HttpResponse(_("Only bureau staff may assign cases."), status=403)
+    form = AssignForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            workflow.case_assign(case_id=case.pk, user=request.user, officer=form.cleaned_data["officer"])
+        except CaseError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Officer in charge: %(name)s.") % {"name": form.cleaned_data["officer"]})
+    else:
+        messages.error(request, _("Choose an officer who can see this county."))
     return redirect(case)
 
 

@@ -170,3 +170,18 @@ def test_the_case_page_query_count_does_not_grow_with_the_history(client_for, cl
     with CaptureQueriesContext(connection) as many:
         client.get(case.get_absolute_url())
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_officer_assigns_the_case_to_a_colleague_who_can_see_its_county(
+    client_for, closure, county_officer, supervisor
+):
+    case = closure.to(S.SUBMITTED)
+    client = client_for(closure.officer)
+    client.post(reverse("case-assign", args=[case.pk]), {"officer": county_officer.pk})
+    case.refresh_from_db()
+    assert case.assigned_officer is None, "the 平鲁区 officer cannot see a 朔城区 case"
+    client.post(reverse("case-assign", args=[case.pk]), {"officer": supervisor.pk})
+    case.refresh_from_db()
+    assert case.assigned_officer == supervisor
+    assert CaseEvent.objects.filter(case=case, kind="assigned").exists()
+    assert client_for(closure.company_user).post(reverse("case-assign", args=[case.pk]), {}).status_code == 403

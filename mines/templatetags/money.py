@@ -27,3 +27,11 @@ def yi(value):
     if value in (None, ""):
         return "—"
     return group(to_yuan(value) / YI)
+
+
+@register.filter
+def yuan_abs(value):
+    """The amount without its sign, for a line whose kind already says which way the money went."""
+    if value in (None, ""):
+        return "—"
+    return group(abs(to_yuan(value)))

@@ -8,9 +8,11 @@ the API and the Celery tasks call these and nothing else writes `Case.state`.
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from accounts.models import Role
 from mines.choices import GreenMineStatus, ProductionStatus, SiteStatus
@@ -171,13 +173,16 @@ def case_open(
         raise WrongState(_("This site's treatment has already been accepted."), code="accepted")
 
     subject = site if kind == CaseKind.HISTORICAL_SITE else mine
-    title = (title or "").strip() or f"{subject.name} {CaseKind(kind).label}"
+    if not (title or "").strip():
+        # Case titles are records in the bureau's language, whoever opens the case.
+        with override(settings.LANGUAGE_CODE):
+            title = f"{subject.name}{CaseKind(kind).label}"
     try:
         with transaction.atomic():
             case = Case.objects.create(
                 kind=kind,
                 state=INITIAL_STATE[kind],
-                title=title[:200],
+                title=title.strip()[:200],
                 description=description,
                 mine=mine if kind != CaseKind.HISTORICAL_SITE else None,
                 site=site if kind == CaseKind.HISTORICAL_SITE else None,
