@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv translations messages migrate demo check lint clean
+.PHONY: run test venv translations messages migrate demo check lint clean bench-reminders services
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ translations: venv
 run: venv translations
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py send_reminders
 	@echo ""
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the accounts above."
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -40,3 +41,17 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 private_media private_media_test staticfiles
+
+# Benchmarks (PostgreSQL; BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/restoration_bench).
+bench-reminders: venv
+	$(PY) bench/reminders.py $(BENCH_ARGS)
+
+# Web, worker and beat together against Redis (REDIS_URL must be set), for development.
+services: venv translations
+	@test -n "$(REDIS_URL)" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make services"; exit 1; }
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) & \
+	DEBUG=1 $(VENV)/bin/celery -A config worker --loglevel INFO & \
+	DEBUG=1 $(VENV)/bin/celery -A config beat --loglevel INFO & \
+	wait

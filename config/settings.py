@@ -166,6 +166,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# Reminders: the sweep reads deadlines in batches; a pause between batches spares a busy database.
+REMINDER_SWEEP_BATCH_SIZE = env_int("REMINDER_SWEEP_BATCH_SIZE", 2000)
+REMINDER_SWEEP_BATCH_PAUSE_MS = env_int("REMINDER_SWEEP_BATCH_PAUSE_MS", 0)
 # Reminders: where digests go, and the links they carry.
 NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["notifications.channels.EmailChannel"])
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -9,6 +9,7 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("CACHE_USE_REDIS", "0")
 
 from config.settings import *  # noqa: E402,F403
+from config.env import env_bool  # noqa: E402
 from config.settings import INSTALLED_APPS, MIDDLEWARE  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,7 +20,8 @@ MIDDLEWARE = [*MIDDLEWARE, "zeal.middleware.zeal_middleware"]
 ZEAL_RAISE = True
 ZEAL_NPLUSONE_THRESHOLD = 2
 
-# Tasks run in-process in tests; the tests that need a real worker start one themselves.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process in tests; the tests that need a real worker start one themselves
+# (and start it with CELERY_TASK_ALWAYS_EAGER=0).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # The session row is read once per request; several requests in one test are not an N+1.
 ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]

@@ -8,6 +8,7 @@ rerun after a crash, or a sweep after a broker outage therefore each send every 
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -159,9 +160,13 @@ def _notice_text(row, kind, offset) -> tuple[str, str]:
     return title[:255], row["title"]
 
 
-def reminders_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> SweepResult:
+def reminders_sweep(
+    *, now: datetime | None = None, batch_size: int | None = None, pause_ms: int | None = None
+) -> SweepResult:
     """One sweep: overdue first, then every due reminder, each claimed once."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.REMINDER_SWEEP_BATCH_SIZE
+    pause = (settings.REMINDER_SWEEP_BATCH_PAUSE_MS if pause_ms is None else pause_ms) / 1000
     today = timezone.localtime(now).date()
     policy = ReminderPolicy.current()
     result = SweepResult(overdue=cases_mark_overdue(today=today))
@@ -183,6 +188,8 @@ def reminders_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> S
                 last_pk = rows[-1]["pk"]
                 result.batches += 1
                 claimed_here += _claim_batch(rows, window, token, now, recipients, digest_day, policy, result)
+                if pause:
+                    time.sleep(pause)
             result.by_window[f"{window.kind}{window.offset:+d}"] = claimed_here
     return result
 
