@@ -437,6 +437,7 @@ class DemoLoader:
 
     def load_mines(self):
         self.mines = []
+        self.planned_status: dict[int, str] = {}
         # Two groups hold several coal mines each; the rest are one company per mine.
         group_a = self._company("A", "中煤平朔集团有限公司（演示）", "平鲁区", "刘海")
         group_b = self._company("B", "晋能控股朔州煤业有限公司（演示）", "山阴县", "陈静")
@@ -515,44 +516,55 @@ class DemoLoader:
     def _mine(self, *, licence, name, company, county, mineral, method, level, scale, capacity, status, planning_area):
         lon, lat = _coordinate(self.rng, self.boxes[county])
         year = 2005 + self.rng.randint(0, 15)
+        # The production status is the case workflow's once a case has moved it: set on creation only.
+        fields = {
+            "name": name,
+            "company": company,
+            "county": self.counties[county],
+            "mineral": mineral,
+            "mining_method": method,
+            "licensing_level": level,
+            "scale": scale,
+            "design_capacity": capacity,
+            "production_status": status,
+            "licence_valid_from": date(year, 1 + self.rng.randint(0, 11), 1),
+            "licence_valid_to": date(year + self.rng.choice([10, 15, 20, 30]), 12, 31),
+            "longitude": lon,
+            "latitude": lat,
+            "area_km2": Decimal(str(round(self.rng.uniform(0.05, 30 if mineral == Mineral.COAL else 1.5), 4))),
+            "planning_area": planning_area,
+            "land_reclamation_plan_filed": self.rng.random() < 0.9,
+            "is_demo": True,
+        }
+        owned = {"production_status": fields.pop("production_status")}
         mine, _ = Mine.objects.update_or_create(
-            licence_no=licence,
-            defaults={
-                "name": name,
-                "company": company,
-                "county": self.counties[county],
-                "mineral": mineral,
-                "mining_method": method,
-                "licensing_level": level,
-                "scale": scale,
-                "design_capacity": capacity,
-                "production_status": status,
-                "licence_valid_from": date(year, 1 + self.rng.randint(0, 11), 1),
-                "licence_valid_to": date(year + self.rng.choice([10, 15, 20, 30]), 12, 31),
-                "longitude": lon,
-                "latitude": lat,
-                "area_km2": Decimal(str(round(self.rng.uniform(0.05, 30 if mineral == Mineral.COAL else 1.5), 4))),
-                "planning_area": planning_area,
-                "land_reclamation_plan_filed": self.rng.random() < 0.9,
-                "is_demo": True,
-            },
+            licence_no=licence, defaults=fields, create_defaults={**fields, **owned}
         )
+        self.planned_status[mine.pk] = status
         self.mines.append(mine)
         return mine
 
     def load_green_mines(self):
         """8 coal mines on the national (5) or provincial (3) green-mine list, none non-coal."""
         candidates = [
-            m for m in self.mines if m.mineral == Mineral.COAL and m.production_status == ProductionStatus.PRODUCING
+            m
+            for m in self.mines
+            if m.mineral == Mineral.COAL and self.planned_status[m.pk] == ProductionStatus.PRODUCING
         ]
         chosen = candidates[::6][:GREEN_MINES]
         for i, mine in enumerate(chosen):
             level = GreenMineLevel.NATIONAL if i < 5 else GreenMineLevel.PROVINCIAL
             listed = date(2018 + i % 3, 6 + i % 5, 1)
+            # Status and last verification belong to the verification cases once they run.
             GreenMineListing.objects.update_or_create(
                 mine=mine,
                 listed_on=listed,
-                defaults={"level": level, "last_verified_on": date(2020, 11, 1 + i), "status": GreenMineStatus.LISTED},
+                defaults={"level": level},
+                create_defaults={
+                    "level": level,
+                    "last_verified_on": date(2020, 11, 1 + i),
+                    "status": GreenMineStatus.LISTED,
+                },
             )
 
     def load_key_projects(self):
@@ -651,24 +663,26 @@ class DemoLoader:
                             ]
                         ],
                     }
+                fields = {
+                    "name": f"{county}{PLACES[index % len(PLACES)]}废弃{MINERAL_WORD[mineral]}",
+                    "county": self.counties[county],
+                    "former_mineral": mineral,
+                    "longitude": lon,
+                    "latitude": lat,
+                    "boundary": boundary,
+                    "damaged_area_ha": area,
+                    "damage_types": [str(d) for d in damage],
+                    "treatment_mode": mode,
+                    "status": status,
+                    "area_restored_ha": area if status == SiteStatus.ACCEPTED else Decimal("0.00"),
+                    "key_project": project,
+                    "zone": zone,
+                    "is_demo": True,
+                }
+                # Status and restored area follow the site's treatment case once one runs.
+                owned = {k: fields.pop(k) for k in ("status", "area_restored_ha")}
                 HistoricalSite.objects.update_or_create(
-                    code=f"LS{self.divisions[county]}{n + 1:03d}",
-                    defaults={
-                        "name": f"{county}{PLACES[index % len(PLACES)]}废弃{MINERAL_WORD[mineral]}",
-                        "county": self.counties[county],
-                        "former_mineral": mineral,
-                        "longitude": lon,
-                        "latitude": lat,
-                        "boundary": boundary,
-                        "damaged_area_ha": area,
-                        "damage_types": [str(d) for d in damage],
-                        "treatment_mode": mode,
-                        "status": status,
-                        "area_restored_ha": area if status == SiteStatus.ACCEPTED else Decimal("0.00"),
-                        "key_project": project,
-                        "zone": zone,
-                        "is_demo": True,
-                    },
+                    code=f"LS{self.divisions[county]}{n + 1:03d}", defaults=fields, create_defaults={**fields, **owned}
                 )
 
     def load_accounts(self):

@@ -1,9 +1,12 @@
 """The demo data matches every figure the plan publishes for 2020, and loading it twice changes nothing."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.db.models import Count, Sum
 
 from accounts.models import Role, User
@@ -24,9 +27,24 @@ def counts(queryset, field):
     return dict(queryset.values_list(field).annotate(n=Count("id")).order_by())
 
 
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Load the demo once for the module, in a transaction rolled back at the end."""
+    media = tmp_path_factory.mktemp("demo_media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("load_demo", "--quiet-accounts", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", "--quiet-accounts", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo(_demo_loaded, db):
+    """Each test runs in a savepoint inside the module's transaction."""
 
 
 def test_68_coal_mines_by_county_as_the_plan_gives_them(demo):
@@ -143,7 +161,7 @@ def _rows(model):
 def test_loading_the_demo_twice_changes_nothing(demo):
     models = (Mine, Company, HistoricalSite, KeyProject, GreenMineListing, GovernanceZone, PlanningArea, User)
     before = {model.__name__: _rows(model) for model in models}
-    call_command("load_demo", "--quiet-accounts", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo", "--quiet-accounts", stdout=io.StringIO())
     after = {model.__name__: _rows(model) for model in models}
     for name in before:
         assert before[name] == after[name], name

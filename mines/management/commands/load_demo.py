@@ -10,9 +10,17 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-accounts", action="store_true", help="Do not print the demo accounts.")
 
     def handle(self, *args, **options):
+        from restoration.demo import demo_cases, load_demo_cases
+        from restoration.models import Case
+
         loader = DemoLoader(stdout=self.stdout)
         loader.run()
+        created = load_demo_cases(loader)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            f"Restoration cases: {Case.objects.count()} in all, {demo_cases().count()} of them demo cases"
+            f" ({created} created now)."
+        )
         if not options["quiet_accounts"]:
             self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
             for account, _user in loader.accounts:
