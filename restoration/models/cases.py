@@ -52,8 +52,13 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(Q(state=CaseState.OVERDUE) | Q(state__in=DEADLINE_STATES, deadline__lt=today))
 
     def due_within(self, days: int, today=None):
+        """Running deadlines that fall in the next `days` days (an overdue case is not "due")."""
         today = today or timezone.localdate()
-        return self.with_deadline().filter(deadline__gte=today, deadline__lte=today + timezone.timedelta(days=days))
+        return (
+            self.with_deadline()
+            .exclude(state=CaseState.OVERDUE)
+            .filter(deadline__gte=today, deadline__lte=today + timezone.timedelta(days=days))
+        )
 
     def awaiting_decision(self):
         return self.filter(state__in=APPROVAL_STATES)
