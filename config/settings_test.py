@@ -8,8 +8,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("CACHE_USE_REDIS", "0")
 
-from config.settings import *  # noqa: E402,F403
 from config.env import env_bool  # noqa: E402
+from config.settings import *  # noqa: E402,F403
 from config.settings import INSTALLED_APPS, MIDDLEWARE  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
