@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv translations messages migrate demo check lint clean bench-reminders services
+.PHONY: run test venv translations messages migrate demo check lint clean bench-reminders services schema
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: venv translations
 # Re-extract interface strings after changing templates or code (needs gettext).
 messages: venv
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests
+
+# The committed OpenAPI schema (docs/openapi.yaml); a test fails when it is out of date.
+schema: venv
+	DEBUG=1 $(PY) manage.py api_schema
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -100,3 +100,63 @@ class User(AbstractUser):
     @property
     def sees_all_counties(self) -> bool:
         return self.is_bureau and (self.is_superuser or self.role == Role.ADMIN or self.city_wide)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A personal API token: a machine acts as its user, with the user's role and scope.
+
+    Only the SHA-256 of the token is stored; the plain token is shown once, when it is created.
+    `accounts.tokens` creates, checks and revokes tokens; nothing else writes them.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. the system using it."))
+    prefix = models.CharField(
+        _("prefix"), max_length=16, help_text=_("The token's first characters, for recognising it.")
+    )
+    key_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+                violation_error_message=_("A token must expire after it is created."),
+            ),
+            models.CheckConstraint(
+                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"),
+                name="api_token_key_hash_is_sha256",
+                violation_error_message=_("Only the token's SHA-256 is stored."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def status(self, now=None) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"
+
+    def get_status_display(self, now=None):
+        return {"active": _("Active"), "expired": _("Expired"), "revoked": _("Revoked")}[self.status(now)]

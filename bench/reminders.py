@@ -173,7 +173,7 @@ def main():
     recreate_database(url)
     fill_seconds = fill(url, args.cases, args.due, args.companies)
     print(f"  filled in {fill_seconds:.1f} s", flush=True)
-    output = subprocess.run(
+    output = subprocess.run(  # noqa: S603 - this script, run again in a fresh process
         [sys.executable, __file__, "--measure"],
         env={**os.environ, "BENCH_DATABASE_URL": url},
         capture_output=True,

@@ -39,16 +39,21 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "mines",
     "restoration",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
+    "api.middleware.ApiLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "config.middleware.UploadNameGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +105,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Failed log-ins: refused for a username from one address after this many within the window.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+CSRF_FAILURE_VIEW = "api.views.csrf_failure"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -210,6 +221,82 @@ EVIDENCE_MAX_DISTANCE_KM = env_int("EVIDENCE_MAX_DISTANCE_KM", 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES_PER_REQUEST
 LIST_PAGE_SIZE = 50
+
+# The REST API (/api/v1/, see docs/api.md): tokens or sessions, one error shape, throttled tokens.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "api.parsers.GuardedMultiPartParser"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle", "api.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_THROTTLE_TOKEN", "1200/min"),
+        "anon": env("API_THROTTLE_ANON", "60/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "URL_FORMAT_OVERRIDE": None,
+    "ORDERING_PARAM": "ordering",
+    "SEARCH_PARAM": "search",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Shuozhou Mine Ecological Restoration API",
+    "DESCRIPTION": (
+        "Cases, evidence, inspections, restoration funds and the mine inventory of the Natural Resources "
+        "Bureau of Shuozhou. Every object is scoped to the caller: what the user may not see answers 404. "
+        "Authenticate with a personal token (`Authorization: Bearer <token>`, created on the profile page) "
+        "or the web session. Errors are `{code, message, fields}`; messages follow `Accept-Language` "
+        "(zh-hans by default, en). See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SORT_OPERATIONS": True,
+    # Choice sets that share a field name ("state", "status", "kind", "level") get their own names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "restoration.choices.CaseKind",
+        "CaseStateEnum": "restoration.choices.CaseState",
+        "CaseActionEnum": "restoration.choices.Action",
+        "EventKindEnum": "restoration.choices.EventKind",
+        "EvidenceKindEnum": "restoration.choices.EvidenceKind",
+        "ReviewStatusEnum": "restoration.choices.ReviewStatus",
+        "ProposalStatusEnum": "restoration.choices.ProposalStatus",
+        "FundEntryKindEnum": "restoration.choices.FundEntryKind",
+        "MineralEnum": "mines.choices.Mineral",
+        "MineralCategoryEnum": "mines.choices.MineralCategory",
+        "MiningMethodEnum": "mines.choices.MiningMethod",
+        "LicensingLevelEnum": "mines.choices.LicensingLevel",
+        "ScaleEnum": "mines.choices.Scale",
+        "ProductionStatusEnum": "mines.choices.ProductionStatus",
+        "PlanningAreaKindEnum": "mines.choices.PlanningAreaKind",
+        "DamageTypeEnum": "mines.choices.DamageType",
+        "TreatmentModeEnum": "mines.choices.TreatmentMode",
+        "SiteStatusEnum": "mines.choices.SiteStatus",
+        "ZoneKindEnum": "mines.choices.ZoneKind",
+        "ProjectStatusEnum": "mines.choices.ProjectStatus",
+        "GreenMineLevelEnum": "mines.choices.GreenMineLevel",
+        "GreenMineStatusEnum": "mines.choices.GreenMineStatus",
+        "RoleEnum": "accounts.models.Role",
+        "NoticeKindEnum": "notifications.models.ReminderKind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": False},
+}
 
 LOGGING = {
     "version": 1,

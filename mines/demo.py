@@ -570,6 +570,7 @@ class DemoLoader:
     def load_key_projects(self):
         """34 projects in the 8 key zones; budgets add up to 13.6 亿元 exactly."""
         self.projects = []
+        self.planned_progress: dict[int, int] = {}
         key_zones = [z for z in ZONES if z[2] == ZoneKind.KEY]
         totals = _split(self.rng, KEY_PROJECTS_BUDGET, KEY_PROJECTS, 1.0, 8.0)
         for i in range(KEY_PROJECTS):
@@ -583,25 +584,28 @@ class DemoLoader:
             municipal = total - central - provincial - enterprise - social
             start = 2021 + i % 4
             progress = [100, 80, 60, 35, 10][i % 5]
+            fields = {
+                "name": f"{county}{PLACES[(i * 5) % len(PLACES)]}历史遗留矿山生态修复工程",
+                "zone": self.zones[code],
+                "county": self.counties[county],
+                "budget_central": central,
+                "budget_provincial": provincial,
+                "budget_municipal": municipal,
+                "budget_enterprise": enterprise,
+                "budget_social": social,
+                "contractor": self.contractors[i % len(self.contractors)],
+                "start_year": start,
+                "end_year": min(start + 2, 2025),
+                "status": ProjectStatus.COMPLETED if progress == 100 else ProjectStatus.UNDER_WAY,
+                "progress_percent": progress,
+                "is_demo": True,
+            }
+            # Status and progress follow the project's milestones once they are recorded.
+            owned = {k: fields.pop(k) for k in ("status", "progress_percent")}
             project, _ = KeyProject.objects.update_or_create(
-                code=f"ZDGC{i + 1:02d}",
-                defaults={
-                    "name": f"{county}{PLACES[(i * 5) % len(PLACES)]}历史遗留矿山生态修复工程",
-                    "zone": self.zones[code],
-                    "county": self.counties[county],
-                    "budget_central": central,
-                    "budget_provincial": provincial,
-                    "budget_municipal": municipal,
-                    "budget_enterprise": enterprise,
-                    "budget_social": social,
-                    "contractor": self.contractors[i % len(self.contractors)],
-                    "start_year": start,
-                    "end_year": min(start + 2, 2025),
-                    "status": ProjectStatus.COMPLETED if progress == 100 else ProjectStatus.UNDER_WAY,
-                    "progress_percent": progress,
-                    "is_demo": True,
-                },
+                code=f"ZDGC{i + 1:02d}", defaults=fields, create_defaults={**fields, **owned}
             )
+            self.planned_progress[project.pk] = progress
             self.projects.append(project)
 
     def load_sites(self):

@@ -84,12 +84,14 @@ class CompanyListView(FilteredListView):
 
 @login_required
 def mine_detail(request, pk):
+    from restoration.models import FundAccount
     from restoration.selectors import case_list
 
     mine = get_visible_or_404(Mine, request.user, pk=pk)
     listings = mine.green_listings.all()
     cases = case_list(user=request.user).filter(mine=mine)
-    return render(request, "mines/mine_detail.html", {"mine": mine, "listings": listings, "cases": cases})
+    fund = FundAccount.objects.visible_to(request.user).filter(mine=mine).first()
+    return render(request, "mines/mine_detail.html", {"mine": mine, "listings": listings, "cases": cases, "fund": fund})
 
 
 @login_required
@@ -103,9 +105,28 @@ def site_detail(request, pk):
 
 @login_required
 def project_detail(request, pk):
+    from restoration.fund_forms import DisbursementForm, MilestoneForm
+    from restoration.fund_selectors import project_finance
+    from restoration.permissions import may_manage_funds
+
     project = get_visible_or_404(KeyProject, request.user, pk=pk)
     sites = selectors.historical_site_list(user=request.user).filter(key_project=project)
-    return render(request, "mines/project_detail.html", {"project": project, "sites": sites})
+    reversed_ids = set(project.disbursements.filter(reverses__isnull=False).values_list("reverses_id", flat=True))
+    return render(
+        request,
+        "mines/project_detail.html",
+        {
+            "project": project,
+            "sites": sites,
+            "finance": project_finance([project])[0],
+            "disbursements": project.disbursements.select_related("recorded_by").prefetch_related("evidence"),
+            "reversed_ids": reversed_ids,
+            "milestones": project.milestones.all(),
+            "can_manage": may_manage_funds(request.user),
+            "disbursement_form": DisbursementForm(),
+            "milestone_form": MilestoneForm(),
+        },
+    )
 
 
 @login_required

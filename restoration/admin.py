@@ -3,7 +3,24 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from restoration.models import Case, CaseEvent, Delegation, Evidence, FundAccount, FundEntry, Inspection, Receivable
+from restoration.models import (
+    AnnualReport,
+    Case,
+    CaseEvent,
+    Delegation,
+    Evidence,
+    FundAccount,
+    FundEntry,
+    FundPolicy,
+    FundWithdrawal,
+    Inspection,
+    ProjectDisbursement,
+    ProjectMilestone,
+    Receivable,
+    ReceivablePayment,
+    ReportingPeriod,
+    UnitRate,
+)
 from restoration.services.workflow import cases_mark_overdue
 
 
@@ -113,3 +130,84 @@ class FundEntryAdmin(ReadOnlyAdmin):
 class ReceivableAdmin(ReadOnlyAdmin):
     list_display = ["case", "company", "amount", "created_at", "settled_at"]
     list_select_related = ["case", "company"]
+
+
+class SupervisorEditableAdmin(admin.ModelAdmin):
+    """Settings the bureau maintains: supervisors edit, officers read, nobody deletes."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_bureau
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_supervisor
+
+    def has_add_permission(self, request):
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FundPolicy)
+class FundPolicyAdmin(SupervisorEditableAdmin):
+    list_display = ["__str__", "withdrawal_approval_threshold", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not FundPolicy.objects.exists()
+
+
+@admin.register(UnitRate)
+class UnitRateAdmin(SupervisorEditableAdmin):
+    """Rates change by adding a row with a new effective date; the old ones stay for the record."""
+
+    list_display = ["category", "rate_per_ha", "effective_from", "notes"]
+    list_filter = ["category"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["year", "due_date", "opened_by", "opened_at"]
+
+    def get_queryset(self, request):
+        return ReportingPeriod.objects.all()
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(ReadOnlyAdmin):
+    list_display = ["mine", "year", "status", "late", "lodged_by", "lodged_at"]
+    list_filter = ["year", "status", "late"]
+    list_select_related = ["mine", "lodged_by"]
+
+
+@admin.register(FundWithdrawal)
+class FundWithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ["account", "amount", "purpose", "status", "requested_by", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["account__mine", "requested_by", "decided_by"]
+
+
+@admin.register(ReceivablePayment)
+class ReceivablePaymentAdmin(ReadOnlyAdmin):
+    list_display = ["receivable", "amount", "paid_on", "recorded_by"]
+
+    def get_queryset(self, request):
+        return ReceivablePayment.objects.filter(receivable__in=Receivable.objects.visible_to(request.user))
+
+
+@admin.register(ProjectDisbursement)
+class ProjectDisbursementAdmin(ReadOnlyAdmin):
+    list_display = ["project", "source", "amount", "paid_on", "recorded_by"]
+    list_filter = ["source"]
+    list_select_related = ["project", "recorded_by"]
+
+
+@admin.register(ProjectMilestone)
+class ProjectMilestoneAdmin(ReadOnlyAdmin):
+    list_display = ["project", "name", "due_on", "done_on", "weight"]
+    list_select_related = ["project"]

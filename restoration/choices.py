@@ -11,6 +11,7 @@ class CaseKind(models.TextChoices):
     HISTORICAL_SITE = "historical_site", _("Historical-site treatment")
     GREEN_VERIFICATION = "green_verification", _("Green-mine verification")
     ANNUAL_INSPECTION = "annual_inspection", _("Annual restoration inspection")
+    ANNUAL_REPORT = "annual_report", _("Annual restoration report")
 
 
 class CaseState(models.TextChoices):
@@ -55,6 +56,7 @@ INITIAL_STATE = {
     CaseKind.HISTORICAL_SITE: S.IDENTIFIED,
     CaseKind.GREEN_VERIFICATION: S.SCHEDULED,
     CaseKind.ANNUAL_INSPECTION: S.SCHEDULED,
+    CaseKind.ANNUAL_REPORT: S.SCHEDULED,
 }
 # The historical-site treatment steps an officer advances through.
 SITE_STEPS = {S.IDENTIFIED: S.SURVEYED, S.SURVEYED: S.DESIGNED, S.DESIGNED: S.UNDER_TREATMENT}
@@ -80,6 +82,9 @@ class Action(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     MARK_OVERDUE = "mark_overdue", _("Mark overdue")
+    LODGE_REPORT = "lodge_report", _("Lodge the annual report")
+    ACCEPT_REPORT = "accept_report", _("Accept the report")
+    RETURN_REPORT = "return_report", _("Return the report for correction")
 
 
 # From which states each action may be taken (the kind may narrow it further in the service).
@@ -99,6 +104,9 @@ ACTION_FROM = {
     Action.APPROVE: APPROVAL_STATES,
     Action.REJECT: APPROVAL_STATES,
     Action.MARK_OVERDUE: {S.RECTIFICATION_ORDERED},
+    Action.LODGE_REPORT: {S.SCHEDULED},
+    Action.ACCEPT_REPORT: {S.SUBMITTED},
+    Action.RETURN_REPORT: {S.SUBMITTED},
 }
 
 
@@ -121,6 +129,7 @@ KIND_ACTIONS = {
         _MINE_RECTIFYING - {Action.PROPOSE_DELEGATION, Action.RECORD_TREATMENT_COST, Action.REPORT_TREATMENT_DONE}
     )
     | {Action.START_INSPECTION, Action.PROPOSE_REMOVAL},
+    CaseKind.ANNUAL_REPORT: {Action.LODGE_REPORT, Action.ACCEPT_REPORT, Action.RETURN_REPORT},
     CaseKind.HISTORICAL_SITE: {
         Action.ADVANCE_SITE,
         Action.REQUEST_ACCEPTANCE,
@@ -143,6 +152,7 @@ class EventKind(models.TextChoices):
     DEADLINE_SET = "deadline_set", _("Deadline set")
     FUND_CHARGED = "fund_charged", _("Restoration fund charged")
     ASSIGNED = "assigned", _("Officer assigned")
+    REPORT_LODGED = "report_lodged", _("Annual report lodged")
 
 
 class EvidenceKind(models.TextChoices):
@@ -169,6 +179,7 @@ class ReviewStatus(models.TextChoices):
 
 
 class ProposalStatus(models.TextChoices):
+    # Also used for fund withdrawals: "approved" = paid out.
     PROPOSED = "proposed", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")

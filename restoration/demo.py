@@ -29,10 +29,10 @@ from PIL.TiffImagePlugin import IFDRational
 from mines.choices import Mineral, ProductionStatus, SiteStatus
 from mines.models import GreenMineListing, HistoricalSite, Mine
 from restoration.choices import CaseKind, CaseState, EvidenceKind, FundEntryKind
-from restoration.models import Case, FundEntry
+from restoration.models import Case
 from restoration.services import evidence as evidence_services
 from restoration.services import workflow
-from restoration.services.funds import fund_account_for
+from restoration.services.funds import fund_account_for, fund_record
 
 MARKER = "【演示】"
 PINGLU = "平鲁区"
@@ -446,12 +446,12 @@ class _DemoCases:
         return case
 
     def _deposit(self, mine, amount, memo):
-        FundEntry.objects.create(
-            account=fund_account_for(mine),
+        fund_record(
+            account_id=fund_account_for(mine).pk,
+            user=self.officer,
             kind=FundEntryKind.DEPOSIT,
             amount=Decimal(amount),
             memo=memo,
-            created_by=self.officer,
         )
 
     def _application(self, case, company_user, *, far=False):

@@ -26,6 +26,9 @@ ACTION_ROLES = {
     Action.APPROVE: SUPERVISORS,
     Action.REJECT: SUPERVISORS,
     Action.MARK_OVERDUE: BUREAU,
+    Action.LODGE_REPORT: COMPANY,
+    Action.ACCEPT_REPORT: BUREAU,
+    Action.RETURN_REPORT: BUREAU,
 }
 
 ROLE_NAMES = {
@@ -65,3 +68,12 @@ def may_upload_evidence(user, case) -> bool:
 
 def may_review_evidence(user) -> bool:
     return effective_role(user) in BUREAU
+
+
+def may_manage_funds(user) -> bool:
+    """Record accruals, deposits, withdrawals, reversals, payments and disbursements."""
+    return user.is_active and effective_role(user) in BUREAU
+
+
+def may_approve_funds(user) -> bool:
+    return user.is_active and effective_role(user) in SUPERVISORS

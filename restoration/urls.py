@@ -1,6 +1,6 @@
 from django.urls import path
 
-from restoration import views
+from restoration import fund_views, views
 
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
@@ -14,4 +14,23 @@ urlpatterns = [
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence-preview"),
     path("evidence/<int:pk>/review/", views.evidence_review, name="evidence-review"),
+    path("funds/", fund_views.fund_list, name="fund-list"),
+    path("funds/open/", fund_views.fund_open, name="fund-open"),
+    path("funds/shortfalls/", fund_views.fund_shortfalls, name="fund-shortfalls"),
+    path("funds/reconciliation/", fund_views.fund_reconciliation, name="fund-reconciliation"),
+    path("funds/<int:pk>/", fund_views.fund_detail, name="fund-detail"),
+    path("funds/<int:pk>/statement.<str:fmt>", fund_views.fund_statement, name="fund-statement"),
+    path("funds/<int:pk>/record/", fund_views.fund_record, name="fund-record"),
+    path("funds/<int:pk>/refund/", fund_views.fund_refund, name="fund-refund"),
+    path("funds/<int:pk>/withdraw/", fund_views.fund_withdraw, name="fund-withdraw"),
+    path("funds/<int:pk>/reverse/", fund_views.fund_reverse, name="fund-reverse"),
+    path("withdrawals/<int:pk>/decide/", fund_views.withdrawal_decide, name="withdrawal-decide"),
+    path("receivables/", fund_views.receivable_list, name="receivable-list"),
+    path("receivables/<int:pk>/pay/", fund_views.receivable_pay, name="receivable-pay"),
+    path("reports/periods/", fund_views.reporting_periods, name="reporting-periods"),
+    path("finance/projects/", fund_views.project_finance, name="project-finance"),
+    path("projects/<int:pk>/disburse/", fund_views.project_disburse, name="project-disburse"),
+    path("disbursements/<int:pk>/reverse/", fund_views.project_disbursement_reverse, name="disbursement-reverse"),
+    path("projects/<int:pk>/milestones/", fund_views.project_milestone_add, name="milestone-add"),
+    path("milestones/<int:pk>/done/", fund_views.project_milestone_done, name="milestone-done"),
 ]

@@ -30,7 +30,8 @@ from restoration.forms import (
     ReviewForm,
     UploadForm,
 )
-from restoration.models import Evidence
+from restoration.fund_forms import LodgeReportForm
+from restoration.models import DisturbanceCategory, Evidence
 from restoration.permissions import may_review_evidence, may_upload_evidence
 from restoration.services import evidence as evidence_services
 from restoration.services import workflow
@@ -49,12 +50,20 @@ ACTIONS = {
     Action.PROPOSE_REMOVAL: (ReasonForm, workflow.case_propose_removal, lambda d: {"reason": d["reason"]}),
     Action.ADVANCE_SITE: (NoteForm, workflow.case_advance_site, lambda d: {"note": d["note"]}),
     Action.REQUEST_ACCEPTANCE: (NoteForm, workflow.case_request_acceptance, lambda d: {"note": d["note"]}),
+    Action.LODGE_REPORT: (LodgeReportForm, workflow.case_lodge_report, lambda d: _lodge_kwargs(d)),
+    Action.ACCEPT_REPORT: (ReasonForm, workflow.case_accept_report, lambda d: {"reason": d["reason"]}),
+    Action.RETURN_REPORT: (ReasonForm, workflow.case_return_report, lambda d: {"reason": d["reason"]}),
     Action.APPROVE: (ReasonForm, workflow.case_approve, lambda d: {"reason": d["reason"]}),
     Action.REJECT: (ReasonForm, workflow.case_reject, lambda d: {"reason": d["reason"]}),
 }
 
 # Which actions are drawn as "danger" buttons.
-DANGER = {Action.WITHDRAW, Action.REJECT, Action.PROPOSE_REMOVAL}
+DANGER = {Action.WITHDRAW, Action.REJECT, Action.PROPOSE_REMOVAL, Action.RETURN_REPORT}
+
+
+def _lodge_kwargs(data):
+    lines = {c: (data.get(f"{c}_disturbed") or 0, data.get(f"{c}_restored") or 0) for c in DisturbanceCategory.values}
+    return {"lines": lines, "notes": data.get("notes", "")}
 
 
 def _form_for(action, user, data=None):
@@ -99,6 +108,9 @@ def _detail_context(request, case, *, bound=None):
         "review_form": ReviewForm(),
         "assign_form": AssignForm(case=case, initial={"officer": case.assigned_officer_id}) if user.is_bureau else None,
         "receivables": case.receivables.all(),
+        "annual_reports": case.annual_reports.prefetch_related("lines").select_related("lodged_by")
+        if case.kind == CaseKind.ANNUAL_REPORT
+        else [],
         "fund_entries": case.fund_entries.all(),
     }
 

@@ -275,3 +275,36 @@ def client_for(client):
 def _private_media(settings, tmp_path_factory):
     """Evidence files written by a test go to a temporary folder, never the project's."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+# ---------------------------------------------------------------- the API
+
+
+@pytest.fixture
+def fresh_cache():
+    """Throttle and log-in counters live in the cache; each API test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_for(db):
+    """An API client authenticated as `user` with a new personal token: `api_for(user)`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import token_create
+
+    def make(user, **headers):
+        _token, raw = token_create(user=user, name="test", expires_at=timezone.now() + timedelta(days=30))
+        client = APIClient(**headers)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.raw_token = raw
+        return client
+
+    return make

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
 from django.db.models import Count, Sum
+from django.test import override_settings
 
 from accounts.models import Role, User
 from mines.choices import LicensingLevel, Mineral, ProductionStatus, Scale, ZoneKind

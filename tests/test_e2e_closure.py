@@ -27,7 +27,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from mines.choices import ProductionStatus
 from restoration.choices import CaseState, FundEntryKind, ReviewStatus
-from restoration.models import Case, FundEntry, Receivable
+from restoration.models import Case, Receivable
 from restoration.services import funds, workflow
 from tests.conftest import PASSWORD
 from tests.factories import PDF
@@ -277,8 +277,12 @@ def test_a_closure_from_application_to_delegated_treatment_and_the_bar(
     east, west = "修复现场照片-东坡.jpg", "修复现场照片-西坡.jpg"
     progress_photo = "委托治理进度照片.jpg"
     with SERIAL:
-        FundEntry.objects.create(
-            account=funds.fund_account_for(mine_a), kind="deposit", amount=Decimal("60000.00"), memo="缴存"
+        funds.fund_record(
+            account_id=funds.fund_account_for(mine_a).pk,
+            user=officer,
+            kind="deposit",
+            amount=Decimal("60000.00"),
+            memo="缴存",
         )
 
     company = Person(browser, live_server.url, company_user.username)

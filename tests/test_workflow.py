@@ -11,10 +11,10 @@ from django.utils import timezone
 from mines.choices import ProductionStatus
 from restoration.choices import Action, CaseKind, CaseState, EventKind, ProposalStatus
 from restoration.errors import Forbidden, Invalid, NotFound, WrongState
-from restoration.models import Case, CaseEvent, FundEntry, Receivable
+from restoration.models import Case, CaseEvent, Receivable
 from restoration.selectors import company_bar_reasons
 from restoration.services import workflow
-from restoration.services.funds import fund_account_for
+from restoration.services.funds import fund_account_for, fund_record
 from tests.factories import Closure, inspect, pdf_file, png_file, upload
 
 S = CaseState
@@ -33,7 +33,7 @@ def last_event(case):
 
 def test_the_whole_closure_chain_ends_with_the_mine_closed_and_every_step_on_record(closure, mine_a):
     fund = fund_account_for(mine_a)
-    FundEntry.objects.create(account=fund, kind="deposit", amount=Decimal("50000.00"))
+    fund_record(account_id=fund.pk, user=closure.officer, kind="deposit", amount=Decimal("50000.00"))
     case = closure.to(S.CLOSED)
     mine_a.refresh_from_db()
     assert mine_a.production_status == ProductionStatus.CLOSED
@@ -51,7 +51,7 @@ def test_the_whole_closure_chain_ends_with_the_mine_closed_and_every_step_on_rec
         (S.AWAITING_APPROVAL, S.CLOSED),
     ]
     # 120,000 yuan of works: the fund pays its 50,000, the company owes the other 70,000.
-    assert fund_account_for(mine_a).balance() == Decimal("0.00")
+    assert fund_account_for(mine_a).balance == Decimal("0.00") == fund_account_for(mine_a).ledger_sum()
     assert Receivable.objects.get(case=case).amount == Decimal("70000.00")
     reasons = company_bar_reasons(case.company)
     assert len(reasons) == 1 and "70,000.00" in reasons[0]
@@ -65,10 +65,12 @@ def test_a_delegated_treatment_bars_the_company_until_it_is_finished(closure):
 
 
 def test_a_fund_that_covers_the_cost_leaves_no_receivable(closure, mine_a):
-    FundEntry.objects.create(account=fund_account_for(mine_a), kind="deposit", amount=Decimal("500000.00"))
+    fund_record(
+        account_id=fund_account_for(mine_a).pk, user=closure.officer, kind="deposit", amount=Decimal("500000.00")
+    )
     case = closure.to(S.CLOSED)
     assert not Receivable.objects.filter(case=case).exists()
-    assert fund_account_for(mine_a).balance() == Decimal("380000.00")
+    assert fund_account_for(mine_a).balance == Decimal("380000.00") == fund_account_for(mine_a).ledger_sum()
     assert company_bar_reasons(case.company) == []
 
 

@@ -28,6 +28,7 @@ KIND_PREFIX = {
     CaseKind.HISTORICAL_SITE: "LS",
     CaseKind.GREEN_VERIFICATION: "LK",
     CaseKind.ANNUAL_INSPECTION: "NJ",
+    CaseKind.ANNUAL_REPORT: "NB",
 }
 
 
@@ -120,6 +121,15 @@ class Case(models.Model):
         blank=True,
         related_name="+",
     )
+    period = models.ForeignKey(
+        "restoration.ReportingPeriod",
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text=_("For an annual report: the year it reports on."),
+    )
     # Where a rejected proposal sends the case back to.
     return_state = models.CharField(_("state to return to"), max_length=24, choices=CaseState.choices, blank=True)
     created_by = models.ForeignKey(
@@ -168,6 +178,17 @@ class Case(models.Model):
                 condition=Q(kind=CaseKind.CLOSURE) & ~Q(state__in=sorted(FINAL_STATES)),
                 name="case_one_open_closure_per_mine",
                 violation_error_message=_("This mine already has an open closure case."),
+            ),
+            models.UniqueConstraint(
+                fields=["mine", "period"],
+                condition=Q(kind=CaseKind.ANNUAL_REPORT),
+                name="case_one_annual_report_per_mine_and_year",
+                violation_error_message=_("This mine already has a report case for that year."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CaseKind.ANNUAL_REPORT) | Q(period__isnull=False),
+                name="case_annual_report_has_period",
+                violation_error_message=_("An annual report case needs its reporting period."),
             ),
             models.UniqueConstraint(
                 fields=["site"],

@@ -12,7 +12,15 @@ from restoration.storage import evidence_path, evidence_storage
 
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(case__in=Case.objects.visible_to(user))
+        """Files of the cases, funds and key projects the user may see."""
+        from mines.models import KeyProject
+        from restoration.models.funds import FundAccount
+
+        return self.filter(
+            Q(case__in=Case.objects.visible_to(user))
+            | Q(withdrawal__account__in=FundAccount.objects.visible_to(user))
+            | Q(disbursement__project__in=KeyProject.objects.visible_to(user))
+        )
 
     def current(self):
         """The latest version of each document."""
@@ -20,9 +28,28 @@ class EvidenceQuerySet(models.QuerySet):
 
 
 class Evidence(models.Model):
-    """佐证材料: one version of one file attached to a case. A new version keeps the old one."""
+    """佐证材料: one version of one file attached to a case, a fund withdrawal or a key-project
+    disbursement. A new version keeps the old one."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="evidence")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    withdrawal = models.ForeignKey(
+        "restoration.FundWithdrawal",
+        verbose_name=_("fund withdrawal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    disbursement = models.ForeignKey(
+        "restoration.ProjectDisbursement",
+        verbose_name=_("project disbursement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices)
     description = models.CharField(_("description"), max_length=255, blank=True)
     file = models.FileField(_("file"), storage=evidence_storage, upload_to=evidence_path, max_length=200)
@@ -95,6 +122,15 @@ class Evidence(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(size__gt=0), name="evidence_not_empty", violation_error_message=_("The file is empty.")
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(case__isnull=False, withdrawal__isnull=True, disbursement__isnull=True)
+                    | Q(case__isnull=True, withdrawal__isnull=False, disbursement__isnull=True)
+                    | Q(case__isnull=True, withdrawal__isnull=True, disbursement__isnull=False)
+                ),
+                name="evidence_has_one_owner",
+                violation_error_message=_("A file belongs to exactly one case, withdrawal or disbursement."),
             ),
         ]
 

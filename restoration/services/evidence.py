@@ -1,5 +1,6 @@
 """Uploading and reviewing evidence. Files are checked before anything is stored."""
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,24 +31,46 @@ def evidence_upload(*, case_id, user, files, kind: str, description: str = "", p
         if not case.is_open:
             raise WrongState(_("This case is finished; no more evidence can be added."), code="state")
         raise Forbidden(_("You may not add evidence to this case now."), code="role")
+    previous = None
+    if previous_id:
+        previous = Evidence.objects.filter(case=case, pk=previous_id).current().first()
+        if previous is None:
+            raise Invalid(_("The file to replace is not the current version on this case."), code="previous")
+    with atomic_with_files() as written:
+        stored = evidence_store(
+            user=user,
+            files=files,
+            kind=kind,
+            description=description,
+            owner={"case": case},
+            subject=case.subject,
+            previous=previous,
+        )
+        written.extend(stored)
+        events.event_evidence_uploaded(case, user, stored)
+    return stored
+
+
+def evidence_store(
+    *, user, files, kind: str, owner: dict, subject=None, description: str = "", previous=None, required=True
+) -> list[Evidence]:
+    """Check and store files for one owner (a case, a withdrawal, a disbursement). Run inside the
+    caller's transaction: if anything fails, no row is left and the written files are removed."""
     if kind not in EvidenceKind.values:
         message = _("Choose what kind of evidence this is.")
         raise Invalid(message, fields={"kind": [message]})
     files = list(files)
     if not files:
+        if not required:
+            return []
         message = _("Choose at least one file.")
         raise Invalid(message, fields={"files": [message]})
     limit = settings.EVIDENCE_MAX_FILES_PER_REQUEST
     if len(files) > limit:
         message = _("At most %(limit)d files can be uploaded at once.") % {"limit": limit}
         raise Invalid(message, code="too_many_files", fields={"files": [message]})
-    previous = None
-    if previous_id:
-        previous = Evidence.objects.filter(case=case, pk=previous_id).current().first()
-        if previous is None:
-            raise Invalid(_("The file to replace is not the current version on this case."), code="previous")
-        if len(files) != 1:
-            raise Invalid(_("A new version replaces one file: upload exactly one."), code="previous")
+    if previous is not None and len(files) != 1:
+        raise Invalid(_("A new version replaces one file: upload exactly one."), code="previous")
 
     facts, problems = [], []
     for uploaded in files:
@@ -58,46 +81,60 @@ def evidence_upload(*, case_id, user, files, kind: str, description: str = "", p
     if problems:
         raise Invalid(" ".join(str(p) for p in problems), code="bad_file", fields={"files": problems})
 
-    subject = case.subject
     stored = []
     try:
-        with transaction.atomic():
-            for uploaded, fact in facts:
-                duplicate = Evidence.objects.filter(case=case, sha256=fact.sha256).order_by("pk").first()
-                distance = None
-                if fact.latitude is not None and fact.longitude is not None:
-                    distance = Decimal(
-                        str(round(distance_km(fact.latitude, fact.longitude, subject.latitude, subject.longitude), 2))
-                    )
-                evidence = Evidence(
-                    case=case,
-                    kind=kind,
-                    description=(description or "")[:255],
-                    original_name=fact.original_name,
-                    size=fact.size,
-                    sha256=fact.sha256,
-                    content_type=fact.content_type,
-                    width=fact.width,
-                    height=fact.height,
-                    captured_at=fact.captured_at,
-                    latitude=fact.latitude,
-                    longitude=fact.longitude,
-                    distance_km=distance,
-                    previous=previous,
-                    version=previous.version + 1 if previous else 1,
-                    duplicate_of=duplicate,
-                    uploaded_by=user,
+        for uploaded, fact in facts:
+            duplicate = Evidence.objects.filter(sha256=fact.sha256, **owner).order_by("pk").first()
+            distance = None
+            if subject is not None and fact.latitude is not None and fact.longitude is not None:
+                distance = Decimal(
+                    str(round(distance_km(fact.latitude, fact.longitude, subject.latitude, subject.longitude), 2))
                 )
-                uploaded.seek(0)
-                evidence.file.save("upload", uploaded, save=False)
-                stored.append(evidence)
-                evidence.save()
-            events.event_evidence_uploaded(case, user, stored)
+            evidence = Evidence(
+                kind=kind,
+                description=(description or "")[:255],
+                original_name=fact.original_name,
+                size=fact.size,
+                sha256=fact.sha256,
+                content_type=fact.content_type,
+                width=fact.width,
+                height=fact.height,
+                captured_at=fact.captured_at,
+                latitude=fact.latitude,
+                longitude=fact.longitude,
+                distance_km=distance,
+                previous=previous,
+                version=previous.version + 1 if previous else 1,
+                duplicate_of=duplicate,
+                uploaded_by=user,
+                **owner,
+            )
+            uploaded.seek(0)
+            evidence.file.save("upload", uploaded, save=False)
+            stored.append(evidence)
+            evidence.save()
     except Exception:
         for evidence in stored:
             evidence.file.delete(save=False)
         raise
     return stored
+
+
+@contextmanager
+def atomic_with_files():
+    """A transaction that also removes the files written in it if it fails.
+
+    Files are not rows: a rollback would leave them on disk. Collect what `evidence_store`
+    returns into the yielded list; on any error the files are deleted and the error re-raised.
+    """
+    written: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        for evidence in written:
+            evidence.file.delete(save=False)
+        raise
 
 
 @transaction.atomic
@@ -124,5 +161,6 @@ def evidence_review(*, evidence_id, user, accept: bool, reason: str = "") -> Evi
     evidence.reviewed_by = user
     evidence.reviewed_at = timezone.now()
     evidence.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
-    events.event_evidence_reviewed(evidence.case, user, evidence)
+    if evidence.case_id:
+        events.event_evidence_reviewed(evidence.case, user, evidence)
     return evidence

@@ -685,3 +685,133 @@ def available_actions(case: Case, user) -> list[str]:
             out.append(action)
     order = list(Action.values)
     return sorted(out, key=order.index)
+
+
+# ---------------------------------------------------------------- annual restoration reports
+
+
+@transaction.atomic
+def reporting_period_open(*, user, year: int, due_date: date) -> tuple:
+    """The bureau asks every producing mine in the user's scope for its report on `year`, due
+    `due_date`: one annual-report case per mine (already opened ones are left alone)."""
+    from mines.models import Mine
+    from restoration.models import ReportingPeriod
+
+    if not user.is_bureau:
+        raise Forbidden(_("Only bureau officers and supervisors open a reporting period."), code="role")
+    today = timezone.localdate()
+    if not (2000 <= int(year) <= today.year):
+        message = _("The report year must be a past or the current year.")
+        raise Invalid(message, code="year", fields={"year": [message]})
+    if due_date is None or due_date < today:
+        message = _("The due date cannot be in the past.")
+        raise Invalid(message, code="deadline_past", fields={"due_date": [message]})
+    period, created = ReportingPeriod.objects.get_or_create(
+        year=year, defaults={"due_date": due_date, "opened_by": user}
+    )
+    if not created and period.due_date != due_date:
+        raise WrongState(
+            _("The %(year)d period is already open, due %(date)s.") % {"year": period.year, "date": period.due_date},
+            code="period_open",
+        )
+    mines = (
+        Mine.objects.visible_to(user)
+        .filter(production_status=ProductionStatus.PRODUCING)
+        .exclude(cases__kind=CaseKind.ANNUAL_REPORT, cases__period=period)
+        .select_related("county", "company")
+    )
+    opened = 0
+    with override(settings.LANGUAGE_CODE):
+        title_suffix = str(_("%(year)d annual restoration report") % {"year": period.year})
+    for mine in mines:
+        case = Case.objects.create(
+            kind=CaseKind.ANNUAL_REPORT,
+            state=S.SCHEDULED,
+            title=f"{mine.name}{title_suffix}"[:200],
+            mine=mine,
+            county=mine.county,
+            company=mine.company,
+            period=period,
+            created_by=user,
+        )
+        case.number = case.make_number()
+        case.save(update_fields=["number"])
+        events.event_created(case, user)
+        _set_deadline(case, period.due_date, user)
+        case.save(update_fields=["deadline", "deadline_version"])
+        opened += 1
+    return period, opened
+
+
+@transaction.atomic
+def case_lodge_report(*, case_id, user, lines: dict, notes: str = "") -> Case:
+    """The company lodges its annual report: land disturbed and restored this year, in hectares by
+    category. Lodged after the due date it is flagged late."""
+    from restoration.models import AnnualReport, AnnualReportLine, DisturbanceCategory
+
+    case = _begin(case_id, user, Action.LODGE_REPORT)
+    errors = {}
+    rows = []
+    for category, (disturbed, restored) in (lines or {}).items():
+        if category not in DisturbanceCategory.values:
+            errors[category] = [_("Unknown category.")]
+            continue
+        try:
+            disturbed, restored = Decimal(str(disturbed or 0)), Decimal(str(restored or 0))
+        except (ArithmeticError, ValueError):
+            errors[category] = [_("Areas are numbers of hectares.")]
+            continue
+        if disturbed < 0 or restored < 0 or disturbed > 100000 or restored > 100000:
+            errors[category] = [_("Areas are between 0 and 100,000 ha.")]
+            continue
+        if disturbed or restored:
+            rows.append((category, disturbed.quantize(Decimal("0.01")), restored.quantize(Decimal("0.01"))))
+    if errors:
+        raise Invalid(_("The report could not be lodged; see the marked fields."), fields=errors)
+    if not rows:
+        raise Invalid(_("Enter the land disturbed or restored in at least one category (0 if none)."), code="empty")
+    late = timezone.localdate() > case.deadline
+    report = AnnualReport.objects.create(
+        case=case, mine=case.mine, year=case.period.year, late=late, notes=notes or "", lodged_by=user
+    )
+    AnnualReportLine.objects.bulk_create(
+        AnnualReportLine(report=report, category=c, disturbed_ha=d, restored_ha=r) for c, d, r in rows
+    )
+    old = _move(case, S.SUBMITTED)
+    _save(case)
+    events.event_transition(
+        case,
+        user,
+        action=Action.LODGE_REPORT,
+        from_state=old,
+        reason=notes,
+        data={"late": late, "report": report.pk, "year": report.year},
+        kind=EventKind.REPORT_LODGED,
+    )
+    return case
+
+
+@transaction.atomic
+def case_accept_report(*, case_id, user, reason: str = "") -> Case:
+    from restoration.models import ReportStatus
+
+    case = _begin(case_id, user, Action.ACCEPT_REPORT)
+    case.annual_reports.filter(status=ReportStatus.LODGED).update(status=ReportStatus.ACCEPTED)
+    old = _move(case, S.CLOSED)
+    _save(case)
+    events.event_transition(case, user, action=Action.ACCEPT_REPORT, from_state=old, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_return_report(*, case_id, user, reason: str) -> Case:
+    """Back to the company for correction; the returned report is kept, and it lodges again."""
+    from restoration.models import ReportStatus
+
+    case = _begin(case_id, user, Action.RETURN_REPORT)
+    reason = _require_reason(reason, _("Say what must be corrected."))
+    case.annual_reports.filter(status=ReportStatus.LODGED).update(status=ReportStatus.RETURNED)
+    old = _move(case, S.SCHEDULED)
+    _save(case)
+    events.event_transition(case, user, action=Action.RETURN_REPORT, from_state=old, reason=reason)
+    return case

@@ -11,15 +11,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from restoration.demo import demo_cases, load_demo_cases
-        from restoration.models import Case
+        from restoration.demo_finance import load_demo_finance
+        from restoration.models import Case, FundEntry, ProjectDisbursement
 
         loader = DemoLoader(stdout=self.stdout)
         loader.run()
         created = load_demo_cases(loader)
+        load_demo_finance(loader)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Restoration cases: {Case.objects.count()} in all, {demo_cases().count()} of them demo cases"
             f" ({created} created now)."
+        )
+        self.stdout.write(
+            f"Finance: {FundEntry.objects.count()} fund entries, "
+            f"{ProjectDisbursement.objects.count()} key-project disbursements."
         )
         if not options["quiet_accounts"]:
             self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
