@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv translations messages migrate demo check lint clean bench-reminders services schema
+.PHONY: run test venv translations messages migrate demo check lint clean bench bench-reminders services schema vendor
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ test: venv translations
 
 # Re-extract interface strings after changing templates or code (needs gettext).
 messages: venv
-	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules
 
 # The committed OpenAPI schema (docs/openapi.yaml); a test fails when it is out of date.
 schema: venv
@@ -46,7 +46,13 @@ lint: venv
 clean:
 	rm -rf $(VENV) db.sqlite3 private_media private_media_test staticfiles
 
-# Benchmarks (PostgreSQL; BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/restoration_bench).
+# Benchmarks (PostgreSQL; each drops and creates its BENCH_DATABASE_URL database).
+# The API under load: 10,000 then 1,000,000 cases, against floors and a peer (needs wrk: apt-get install wrk;
+# default database restoration_bench_api). One size: make bench BENCH_ARGS="--cases 10000".
+bench: venv
+	$(PY) bench/api.py $(BENCH_ARGS)
+
+# One reminder sweep over a million open deadlines (default database restoration_bench).
 bench-reminders: venv
 	$(PY) bench/reminders.py $(BENCH_ARGS)
 
@@ -59,3 +65,22 @@ services: venv translations
 	DEBUG=1 $(VENV)/bin/celery -A config worker --loglevel INFO & \
 	DEBUG=1 $(VENV)/bin/celery -A config beat --loglevel INFO & \
 	wait
+
+# Re-fetch the vendored front-end libraries (Leaflet, ECharts) at the versions package-lock.json pins,
+# from the npm registry, into static/vendor/ (committed: running the site needs no npm). Compare the
+# printed sha256 sums with static/vendor/README.md.
+vendor:
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp package.json package-lock.json "$$tmp"/; \
+	(cd "$$tmp" && npm ci --ignore-scripts --no-audit --no-fund); \
+	m="$$tmp/node_modules"; \
+	rm -rf static/vendor/leaflet static/vendor/echarts; \
+	mkdir -p static/vendor/leaflet/images static/vendor/echarts; \
+	cp "$$m"/leaflet/dist/leaflet.js "$$m"/leaflet/dist/leaflet.js.map "$$m"/leaflet/dist/leaflet.css \
+	   "$$m"/leaflet/LICENSE static/vendor/leaflet/; \
+	cp "$$m"/leaflet/dist/images/*.png static/vendor/leaflet/images/; \
+	cp "$$m"/echarts/dist/echarts.min.js "$$m"/echarts/LICENSE "$$m"/echarts/NOTICE static/vendor/echarts/; \
+	cp "$$m"/echarts/licenses/LICENSE-d3 static/vendor/echarts/LICENSE-d3; \
+	cp "$$m"/zrender/LICENSE static/vendor/echarts/LICENSE-zrender; \
+	cp "$$m"/tslib/LICENSE.txt static/vendor/echarts/LICENSE-tslib
+	cd static/vendor && find leaflet echarts -type f | sort | xargs sha256sum

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "mines",
     "restoration",
     "notifications",
+    "targets",
     "api",
 ]
 
@@ -221,6 +222,12 @@ EVIDENCE_MAX_DISTANCE_KM = env_int("EVIDENCE_MAX_DISTANCE_KM", 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES_PER_REQUEST
 LIST_PAGE_SIZE = 50
+
+# The map (/map/, docs/map.md) draws its own plain base of Shuozhou and needs no tile server. An XYZ or
+# WMTS tile URL template (several separated by spaces, drawn in order, e.g. Tianditu's vec_w and
+# cva_w) adds a base map; it may hold the provider's key. The browser fetches the tiles itself.
+MAP_TILE_URL = env("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
 
 # The REST API (/api/v1/, see docs/api.md): tokens or sessions, one error shape, throttled tokens.
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("restoration.urls")),
     path("", include("notifications.urls")),
+    path("", include("targets.urls")),
     path("", include("mines.urls")),
 ]
 

@@ -683,8 +683,14 @@ class DemoLoader:
                     "zone": zone,
                     "is_demo": True,
                 }
-                # Status and restored area follow the site's treatment case once one runs.
-                owned = {k: fields.pop(k) for k in ("status", "area_restored_ha")}
+                # Accepted before the system: spread over the plan period, for the targets' burn-up.
+                fields["accepted_on"] = (
+                    date(2021 + index % 5, 1 + (index * 7) % 12, 1 + index % 28)
+                    if status == SiteStatus.ACCEPTED
+                    else None
+                )
+                # Status, restored area and acceptance date follow the site's treatment case once one runs.
+                owned = {k: fields.pop(k) for k in ("status", "area_restored_ha", "accepted_on")}
                 HistoricalSite.objects.update_or_create(
                     code=f"LS{self.divisions[county]}{n + 1:03d}", defaults=fields, create_defaults={**fields, **owned}
                 )

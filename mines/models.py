@@ -560,6 +560,12 @@ class HistoricalSite(models.Model):
         default=Decimal("0.00"),
         validators=NON_NEGATIVE,
     )
+    accepted_on = models.DateField(
+        _("accepted on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the treatment is accepted; the targets count the area from this date."),
+    )
     key_project = models.ForeignKey(
         KeyProject,
         verbose_name=_("key project"),

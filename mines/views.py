@@ -4,13 +4,31 @@ from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from mines import exports as x
 from mines import selectors
+from mines.choices import (
+    DamageType,
+    LicensingLevel,
+    Mineral,
+    MiningMethod,
+    ProductionStatus,
+    ProjectStatus,
+    Scale,
+    SiteStatus,
+    TreatmentMode,
+)
 from mines.filters import CompanyFilter, HistoricalSiteFilter, KeyProjectFilter, MineFilter
 from mines.forms import CompanyForm, HistoricalSiteForm, MineForm
 from mines.models import Company, HistoricalSite, KeyProject, Mine
 from mines.viewmixins import FilteredListView, get_visible_or_404, require_perm
+
+
+def _field(model, name):
+    """A model field's label (lazy), the header an export and an import share."""
+    return model._meta.get_field(name).verbose_name
 
 
 @login_required
@@ -29,6 +47,28 @@ class MineListView(FilteredListView):
         "status": "production_status",
     }
     default_ordering = "county__code"
+    export_name = gettext_lazy("Mines")
+    export_columns = [
+        x.text(_field(Mine, "licence_no"), "licence_no"),
+        x.text(_field(Mine, "name"), "name"),
+        x.text(_field(Mine, "company"), "company__name"),
+        x.text(_field(Company, "credit_code"), "company__credit_code"),
+        x.bilingual(_field(Mine, "county"), "county"),
+        x.choice(_field(Mine, "mineral"), "mineral", Mineral),
+        x.choice(_field(Mine, "mining_method"), "mining_method", MiningMethod),
+        x.choice(_field(Mine, "licensing_level"), "licensing_level", LicensingLevel),
+        x.choice(_field(Mine, "scale"), "scale", Scale),
+        x.decimal(_field(Mine, "design_capacity"), "design_capacity"),
+        x.choice(_field(Mine, "production_status"), "production_status", ProductionStatus),
+        x.day(_field(Mine, "licence_valid_from"), "licence_valid_from"),
+        x.day(_field(Mine, "licence_valid_to"), "licence_valid_to"),
+        x.decimal(_field(Mine, "longitude"), "longitude", 6, grouped=False),
+        x.decimal(_field(Mine, "latitude"), "latitude", 6, grouped=False),
+        x.decimal(_field(Mine, "area_km2"), "area_km2", 4),
+        x.bilingual(_field(Mine, "planning_area"), "planning_area"),
+        x.yes_no(_field(Mine, "land_reclamation_plan_filed"), "land_reclamation_plan_filed"),
+        x.yes_no(gettext_lazy("green mine"), "is_green"),
+    ]
 
     def base_queryset(self):
         return selectors.mine_list(user=self.request.user)
@@ -45,6 +85,22 @@ class HistoricalSiteListView(FilteredListView):
         "status": "status",
     }
     default_ordering = "code"
+    export_name = gettext_lazy("Historical mine sites")
+    export_columns = [
+        x.text(_field(HistoricalSite, "code"), "code"),
+        x.text(_field(HistoricalSite, "name"), "name"),
+        x.bilingual(_field(HistoricalSite, "county"), "county"),
+        x.choice(_field(HistoricalSite, "former_mineral"), "former_mineral", Mineral),
+        x.decimal(_field(HistoricalSite, "longitude"), "longitude", 6, grouped=False),
+        x.decimal(_field(HistoricalSite, "latitude"), "latitude", 6, grouped=False),
+        x.decimal(_field(HistoricalSite, "damaged_area_ha"), "damaged_area_ha"),
+        x.choice_list(_field(HistoricalSite, "damage_types"), "damage_types", DamageType),
+        x.choice(_field(HistoricalSite, "treatment_mode"), "treatment_mode", TreatmentMode),
+        x.text(_field(HistoricalSite, "key_project"), "key_project__code"),
+        x.text(_field(HistoricalSite, "zone"), "zone__name"),
+        x.choice(_field(HistoricalSite, "status"), "status", SiteStatus),
+        x.decimal(_field(HistoricalSite, "area_restored_ha"), "area_restored_ha"),
+    ]
 
     def base_queryset(self):
         return selectors.historical_site_list(user=self.request.user)
@@ -62,6 +118,21 @@ class KeyProjectListView(FilteredListView):
     filterset_class = KeyProjectFilter
     ordering_fields = {"code": "code", "budget": "budget_total_sum", "progress": "progress_percent"}
     default_ordering = "code"
+    export_name = gettext_lazy("Key projects")
+    export_columns = [
+        x.text(_field(KeyProject, "code"), "code"),
+        x.text(_field(KeyProject, "name"), "name"),
+        x.bilingual(_field(KeyProject, "county"), "county"),
+        x.text(_field(KeyProject, "zone"), "zone__name"),
+        x.text(_field(KeyProject, "contractor"), "contractor__name"),
+        x.integer(gettext_lazy("Sites"), "site_count"),
+        *(x.money(_field(KeyProject, name), name) for name in KeyProject.BUDGET_FIELDS.values()),
+        x.money(gettext_lazy("total budget (yuan)"), "budget_total_sum"),
+        x.choice(_field(KeyProject, "status"), "status", ProjectStatus),
+        x.integer(_field(KeyProject, "start_year"), "start_year"),
+        x.integer(_field(KeyProject, "end_year"), "end_year"),
+        x.integer(_field(KeyProject, "progress_percent"), "progress_percent"),
+    ]
 
     def base_queryset(self):
         return selectors.key_project_list(user=self.request.user)
@@ -77,6 +148,16 @@ class CompanyListView(FilteredListView):
     filterset_class = CompanyFilter
     ordering_fields = {"name": "name"}
     default_ordering = "name"
+    export_name = gettext_lazy("Mining-rights holders")
+    export_columns = [
+        x.text(_field(Company, "name"), "name"),
+        x.text(_field(Company, "credit_code"), "credit_code"),
+        x.text(_field(Company, "legal_representative"), "legal_representative"),
+        x.text(_field(Company, "contact_person"), "contact_person"),
+        x.text(_field(Company, "contact_phone"), "contact_phone"),
+        x.text(_field(Company, "address"), "address"),
+        x.integer(gettext_lazy("Mines"), "mine_count"),
+    ]
 
     def base_queryset(self):
         return selectors.company_list(user=self.request.user)

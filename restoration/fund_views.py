@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mines.exports import export_format, export_query, export_response
 from mines.models import KeyProject, Mine
 from mines.viewmixins import get_visible_or_404
 from restoration import fund_selectors as selectors
 from restoration.errors import CaseError
+from restoration.exports import FUND_COLUMNS, RECEIVABLE_COLUMNS, fund_rows
 from restoration.fund_forms import (
     DecisionForm,
     DisbursementForm,
@@ -62,13 +64,25 @@ def fund_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         accounts = accounts.filter(Q(mine__name__icontains=query) | Q(mine__company__name__icontains=query))
+    short_only = request.GET.get("short") == "yes"
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            request,
+            fmt=fmt,
+            name=_("Restoration funds"),
+            columns=FUND_COLUMNS,
+            rows=fund_rows(accounts, short_only=short_only),
+            count=accounts.count(),
+        )
     rows = selectors.with_costs(accounts)
-    if request.GET.get("short") == "yes":
+    if short_only:
         rows = [row for row in rows if row.shortfall > 0]
     return render(
         request,
         "restoration/funds/fund_list.html",
         {
+            "export_query": export_query(request),
             "rows": rows,
             "counties": selectors.County.objects.visible_to(request.user),
             "totals": selectors.fund_totals(user=request.user),
@@ -259,11 +273,18 @@ def withdrawal_decide(request, pk):
 @login_required
 @require_GET
 def receivable_list(request):
+    receivables = selectors.receivable_list(user=request.user)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            request, fmt=fmt, name=_("Receivables"), columns=RECEIVABLE_COLUMNS, queryset=receivables
+        )
     return render(
         request,
         "restoration/funds/receivables.html",
         {
-            "receivables": selectors.receivable_list(user=request.user),
+            "export_query": export_query(request),
+            "receivables": receivables,
             "can_manage": may_manage_funds(request.user),
             "payment_form": PaymentForm(),
         },

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -17,6 +18,7 @@ from restoration import selectors
 from restoration.choices import FINAL_STATES, Action, CaseKind
 from restoration.errors import CaseError, Invalid
 from restoration.evidence_files import ALLOWED_TYPES, safe_download_name
+from restoration.exports import CASE_COLUMNS
 from restoration.filters import CaseFilter
 from restoration.forms import (
     AssignForm,
@@ -365,6 +367,8 @@ class CaseListView(FilteredListView):
     filterset_class = CaseFilter
     ordering_fields = {"number": "number", "deadline": "deadline", "state": "state", "updated": "updated_at"}
     default_ordering = "-updated_at"
+    export_name = gettext_lazy("Cases")
+    export_columns = CASE_COLUMNS
 
     def base_queryset(self):
         return selectors.case_list(user=self.request.user)

@@ -202,8 +202,8 @@ def _lock_withdrawal(withdrawal_id, user) -> FundWithdrawal:
     return withdrawal
 
 
-@transaction.atomic
-def fund_withdrawal_approve(*, withdrawal_id, user, reason: str = "") -> FundWithdrawal:
+def _decidable_withdrawal(withdrawal_id, user) -> FundWithdrawal:
+    """The withdrawal, locked, if this user may decide it now (role, state, four eyes)."""
     if not may_approve_funds(user):
         raise Forbidden(_("Only supervisors approve withdrawals above the threshold."), code="role")
     withdrawal = _lock_withdrawal(withdrawal_id, user)
@@ -217,6 +217,12 @@ def fund_withdrawal_approve(*, withdrawal_id, user, reason: str = "") -> FundWit
             _("You requested this withdrawal yourself; another supervisor must decide it (four-eyes rule)."),
             code="four_eyes",
         )
+    return withdrawal
+
+
+@transaction.atomic
+def fund_withdrawal_approve(*, withdrawal_id, user, reason: str = "") -> FundWithdrawal:
+    withdrawal = _decidable_withdrawal(withdrawal_id, user)
     account = _lock_account(withdrawal.account_id, user)
     _pay_out(withdrawal, account, actor=user, reason=reason, decided_by=user)
     return withdrawal
@@ -224,19 +230,7 @@ def fund_withdrawal_approve(*, withdrawal_id, user, reason: str = "") -> FundWit
 
 @transaction.atomic
 def fund_withdrawal_reject(*, withdrawal_id, user, reason: str) -> FundWithdrawal:
-    if not may_approve_funds(user):
-        raise Forbidden(_("Only supervisors approve withdrawals above the threshold."), code="role")
-    withdrawal = _lock_withdrawal(withdrawal_id, user)
-    if withdrawal.status != ProposalStatus.PROPOSED:
-        raise WrongState(
-            _("This withdrawal has already been decided (%(status)s).") % {"status": withdrawal.get_status_display()},
-            code="already_decided",
-        )
-    if withdrawal.requested_by_id == user.pk:
-        raise Forbidden(
-            _("You requested this withdrawal yourself; another supervisor must decide it (four-eyes rule)."),
-            code="four_eyes",
-        )
+    withdrawal = _decidable_withdrawal(withdrawal_id, user)
     if not (reason or "").strip():
         message = _("Give the reason for rejecting.")
         raise Invalid(message, code="reason_required", fields={"reason": [message]})

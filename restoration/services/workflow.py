@@ -494,7 +494,8 @@ def case_approve(*, case_id, user, reason: str = "") -> Case:
         _move(case, S.ACCEPTED)
         site = case.site
         site.area_restored_ha = min(inspection.area_restored_ha, site.damaged_area_ha)
-        site.save(update_fields=["area_restored_ha", "updated_at"])
+        site.accepted_on = timezone.localdate()
+        site.save(update_fields=["area_restored_ha", "accepted_on", "updated_at"])
         data["area_restored_ha"] = str(site.area_restored_ha)
     elif case.state == S.RECTIFICATION_PROPOSED:
         order = case.orders.get(status=ProposalStatus.PROPOSED)
