@@ -58,3 +58,79 @@ def _recording_parser(request):
         return RecordingParser(META, post_data, request.upload_handlers, request.encoding).parse()
 
     return parse_file_upload
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every response: scripts only from this site's own files (no
+    inline script anywhere), nothing framed, forms post only here. Styles may be inline (the map
+    and chart libraries and the API docs set them); a view that sets its own policy keeps it
+    (file downloads send `sandbox`)."""
+
+    def __init__(self, get_response):
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+
+        images = ["'self'", "data:", "blob:"]
+        for template in (getattr(settings, "MAP_TILE_URL", "") or "").split():
+            parts = urlsplit(template.replace("{s}", "a"))
+            if parts.scheme in ("http", "https") and parts.hostname:
+                host = parts.hostname
+                if "{s}" in template:
+                    host = "*." + host.split(".", 1)[1] if "." in host else host
+                images.append(f"{parts.scheme}://{host}")
+        self.policy = "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self' 'unsafe-inline'",
+                f"img-src {' '.join(images)}",
+                "font-src 'self' data:",
+                "connect-src 'self'",
+                "worker-src 'self' blob:",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+            ]
+        )
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database is down (restarting, unreachable), answer 503 with a plain message in the
+    user's language instead of a server error; nothing was written, since every change runs in a
+    transaction. Connections are health-checked, so requests recover by themselves once it is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError, connections
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext as _
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        message = _(
+            "The system is briefly unavailable (the database cannot be reached). Nothing was changed. "
+            "Please try again in a minute."
+        )
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"code": "unavailable", "message": message, "fields": {}}, status=503)
+        else:
+            response = HttpResponse(
+                f"<!DOCTYPE html><meta charset=utf-8><title>503</title><p>{message}</p>", status=503
+            )
+        response["Retry-After"] = "30"
+        return response

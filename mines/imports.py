@@ -156,10 +156,18 @@ def _check_xlsx(upload, head: bytes, name: str) -> None:
     claimed = _("an Excel workbook (.xlsx)")
     if not head.startswith(ZIP_SIGNATURE):
         raise _not_what_it_says(name, claimed, head)
+    from django.core.exceptions import ValidationError
+
+    from restoration.evidence_files import check_zip_archive
+
     try:
         with zipfile.ZipFile(upload) as archive:
-            members = archive.infolist()  # the central directory only; nothing is decompressed
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            members = archive.infolist()
+            # Entry count and real unpacked size, as for evidence files: a bomb stops here.
+            check_zip_archive(archive, name)
+    except ValidationError as error:
+        raise FileRefused(error.message % error.params) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise FileRefused(_("%(name)s is a damaged or incomplete file.") % {"name": name}) from None
     names = {m.filename for m in members}
     if any(n.lower().endswith("vbaproject.bin") for n in names):

@@ -38,3 +38,10 @@ class WrongState(CaseError):
 class Invalid(CaseError):
     status = 400
     code = "invalid"
+
+
+class Unavailable(CaseError):
+    """The server cannot do it now (disk full, a service down); nothing was changed."""
+
+    status = 503
+    code = "unavailable"

@@ -165,6 +165,7 @@ def _inspect(upload, max_bytes: int) -> FileFacts:
             params={"name": shown, "claimed": ALLOWED_TYPES[claimed][1], "detected": ALLOWED_TYPES[content_type][1]},
         )
 
+    _check_polyglot(upload, content_type, shown)
     facts = {"original_name": name, "size": size, "sha256": sha256, "content_type": content_type}
     facts["extension"] = ALLOWED_TYPES[content_type][0]
     facts["is_image"] = content_type in PILLOW_FORMATS
@@ -263,6 +264,59 @@ def _hash(upload, max_bytes: int, shown: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+# --- polyglots --------------------------------------------------------------------------------
+
+# Markers of another format hidden inside a file (a JPEG that is also a web page, a PDF that is
+# also a ZIP, an image with an executable appended). Searched in the whole file, case-insensitive
+# for the markup ones. A random byte run matching one of these by chance is vanishingly unlikely.
+_MARKUP = (b"<script", b"<html", b"<svg", b"<iframe", b"<?php", b"javascript:")
+_FOREIGN = {
+    b"PK\x03\x04": _("a ZIP archive"),
+    b"%PDF-": _("a PDF document"),
+    b"MZ\x90\x00\x03\x00\x00\x00": _("a Windows program"),
+    b"\x7fELF\x02\x01\x01": _("a Linux program"),
+}
+_PDF_ACTIVE = (b"/javascript", b"/js ", b"/js(", b"/js<", b"/launch")
+
+
+def _check_polyglot(upload, content_type: str, shown: str) -> None:
+    zip_based = content_type in (DOCX, XLSX, PPTX, "application/ofd")
+    is_pdf = content_type == "application/pdf"
+    foreign = {
+        marker: label
+        for marker, label in _FOREIGN.items()
+        if not (zip_based and marker == b"PK\x03\x04") and not (is_pdf and marker == b"%PDF-")
+    }
+    upload.seek(0)
+    tail = b""
+    offset = 0
+    for chunk in upload.chunks():
+        window = tail + chunk
+        lowered = window.lower()
+        for marker, label in foreign.items():
+            at = window.find(marker)
+            if at > 0 or (at == 0 and offset > 0):
+                raise _polyglot(shown, label)
+        if not zip_based and any(m in lowered for m in _MARKUP):
+            raise _polyglot(shown, _("a web page or script"))
+        if is_pdf and any(m in lowered for m in _PDF_ACTIVE):
+            raise ValidationError(
+                _("The PDF %(name)s contains scripts or launch actions; save it again without them."),
+                code="active_content",
+                params={"name": shown},
+            )
+        offset += len(chunk)
+        tail = window[-16:]
+
+
+def _polyglot(shown: str, label) -> ValidationError:
+    return ValidationError(
+        _("The file %(name)s also contains %(other)s hidden inside it; it is refused."),
+        code="polyglot",
+        params={"name": shown, "other": label},
+    )
+
+
 # --- content type -----------------------------------------------------------------------------
 
 
@@ -310,12 +364,47 @@ def _detect(upload, head: bytes, name: str, shown: str) -> str:
     raise _unsupported(shown, _sniff_text(head))
 
 
+# A ZIP-based document (Word, Excel, PowerPoint, OFD) must unpack to something sensible.
+ZIP_MAX_ENTRIES = 5000
+ZIP_MAX_UNPACKED = 300 * 1024 * 1024
+ZIP_MAX_RATIO = 150  # a real document compresses well, but not a thousand to one
+
+
+def _zip_bomb(shown: str, why) -> ValidationError:
+    return ValidationError(
+        _("The file %(name)s unpacks to %(why)s: it is refused as a possible archive bomb."),
+        code="zip_bomb",
+        params={"name": shown, "why": why},
+    )
+
+
+def check_zip_archive(archive: zipfile.ZipFile, shown: str) -> None:
+    """Refuse an archive whose entry count or unpacked size explodes. The declared sizes are
+    checked first, then every entry is really decompressed with a running cap, so a header that
+    lies about its size does not get through."""
+    entries = archive.infolist()
+    if len(entries) > ZIP_MAX_ENTRIES:
+        raise _zip_bomb(shown, _("%(count)d entries") % {"count": len(entries)})
+    declared = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
+    if declared > ZIP_MAX_UNPACKED or (declared > 1024 * 1024 and declared > ZIP_MAX_RATIO * max(packed, 1)):
+        raise _zip_bomb(shown, _("%(size)d MB") % {"size": declared // (1024 * 1024)})
+    unpacked = 0
+    for entry in entries:
+        with archive.open(entry) as member:
+            while chunk := member.read(1024 * 1024):
+                unpacked += len(chunk)
+                if unpacked > ZIP_MAX_UNPACKED or unpacked > ZIP_MAX_RATIO * max(packed, 1) + 1024 * 1024:
+                    raise _zip_bomb(shown, _("more than its headers declare"))
+
+
 def _detect_zip(upload, shown: str) -> str:
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
             names = archive.namelist()  # reads the central directory only; nothing is decompressed
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            check_zip_archive(archive, shown)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _unsupported(shown, _("damaged ZIP archive")) from None
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _unsupported(shown, _("macro-enabled Office document"))

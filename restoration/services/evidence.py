@@ -1,5 +1,6 @@
 """Uploading and reviewing evidence. Files are checked before anything is stored."""
 
+import errno
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from restoration.choices import EvidenceKind, ReviewStatus
-from restoration.errors import Forbidden, Invalid, NotFound, WrongState
+from restoration.errors import Forbidden, Invalid, NotFound, Unavailable, WrongState
 from restoration.evidence_files import distance_km, inspect_upload
 from restoration.models import Case, Evidence
 from restoration.permissions import may_review_evidence, may_upload_evidence
@@ -110,7 +111,7 @@ def evidence_store(
                 **owner,
             )
             uploaded.seek(0)
-            evidence.file.save("upload", uploaded, save=False)
+            _write_file(evidence, uploaded)
             stored.append(evidence)
             evidence.save()
     except Exception:
@@ -118,6 +119,28 @@ def evidence_store(
             evidence.file.delete(save=False)
         raise
     return stored
+
+
+def _write_file(evidence: Evidence, uploaded) -> None:
+    """Store the bytes under a fresh private name. If the disk fills up (or any write fails) the
+    partial file is removed and the user is told plainly; no row points at a broken file."""
+    storage = evidence.file.storage
+    name = evidence.file.field.generate_filename(evidence, "upload")
+    try:
+        evidence.file.name = storage.save(name, uploaded)
+    except OSError as error:
+        if storage.exists(name):
+            storage.delete(name)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise Unavailable(
+                _(
+                    "The server has no room left to store %(name)s; nothing was stored. Try again later, or tell "
+                    "the system administrator."
+                )
+                % {"name": evidence.original_name},
+                code="disk_full",
+            ) from None
+        raise
 
 
 @contextmanager
