@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv translations messages migrate demo check lint clean bench bench-reminders services schema vendor
+.PHONY: check run test venv translations messages migrate demo check lint clean bench bench-reminders services schema vendor \
+	backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,8 +41,31 @@ messages: venv
 schema: venv
 	DEBUG=1 $(PY) manage.py api_schema
 
+# Backup and restore (docs/operations.md): one dated archive of the database and MEDIA_ROOT, in
+# BACKUP_DIR (default backups/); restore into an empty installation and verify every count and checksum.
+#   make backup [BACKUP_DIR=/srv/backups]
+#   make restore ARCHIVE=backups/restoration-YYYYmmdd-HHMMSS.tar.gz [FORCE=1]
+backup: venv
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--output "$(BACKUP_DIR)")
+
+restore: venv
+	@test -n "$(ARCHIVE)" || { echo "Usage: make restore ARCHIVE=backups/restoration-YYYYmmdd-HHMMSS.tar.gz [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(ARCHIVE)" $(if $(filter 1,$(FORCE)),--force)
+
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# Static checks (CI runs them before the tests): ruff with its security rules, bandit on the
+# project's code, mypy with django-stubs on the service layer, the deployment check with production
+# settings, and pip-audit where its advisory database can be reached.
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config mines notifications restoration targets
+	$(VENV)/bin/mypy
+	DEBUG=0 SECRET_KEY=check-deploy-secret-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEF \
+	  ALLOWED_HOSTS=restoration.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) scripts/pip_audit_if_reachable.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 private_media private_media_test staticfiles

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
 
-TOKEN_PREFIX = "szr_"  # noqa: S105 (a label, not a secret)
+# A public label in front of every token, not a secret.
+TOKEN_PREFIX = "szr_"  # noqa: S105  # nosec B105
 PREFIX_LENGTH = 12  # "szr_" and 8 characters of the secret: enough to tell tokens apart on screen
 MAX_LIFETIME = timedelta(days=365)
 MAX_ACTIVE_TOKENS = 20

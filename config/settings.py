@@ -22,7 +22,8 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (export SECRET_KEY=... or DEBUG=1 for development)."
         )
-    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105
+    # Development only: with DEBUG off a real SECRET_KEY is required (above).
+    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

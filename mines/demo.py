@@ -238,7 +238,8 @@ CONTRACTORS = [
 ]
 
 # Demo accounts: username, role, name, scope. Printed by `make run`.
-DEMO_PASSWORD = "Shuozhou-demo-2025"  # noqa: S105 - demo data only, printed on purpose
+# Demo data only, printed by `make run` on purpose.
+DEMO_PASSWORD = "Shuozhou-demo-2025"  # noqa: S105  # nosec B105
 
 
 @dataclass
@@ -292,7 +293,8 @@ class DemoLoader:
     """Upserts the demo data by natural keys: running it twice changes nothing."""
 
     def __init__(self, stdout=None):
-        self.rng = random.Random(SEED)
+        # Deterministic demo data, not security.
+        self.rng = random.Random(SEED)  # nosec B311
         self.stdout = stdout
         self.counties: dict[str, County] = {}
 

@@ -64,9 +64,12 @@ def _coordinates_inside_shuozhou(prefix: str) -> models.CheckConstraint:
 class BilingualNameMixin:
     """Proper names kept in Chinese, with a romanised name for the English interface."""
 
+    name: str
+    name_en: str
+
     @property
     def display_name(self) -> str:
-        if (get_language() or "").startswith("en") and getattr(self, "name_en", ""):
+        if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
 

@@ -1,5 +1,7 @@
 """Case kinds, states, events and the allowed transitions, as data the services and pages share."""
 
+from collections.abc import Set as AbstractSet
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -50,7 +52,7 @@ DEADLINE_STATES = frozenset({S.SCHEDULED, S.RECTIFICATION_ORDERED, S.OVERDUE})
 # States in which the company may still withdraw (before review starts).
 WITHDRAWABLE_STATES = frozenset({S.DRAFT, S.SUBMITTED})
 # Where each kind starts.
-INITIAL_STATE = {
+INITIAL_STATE: dict[str, str] = {
     CaseKind.CLOSURE: S.DRAFT,
     CaseKind.RECTIFICATION: S.UNDER_REVIEW,
     CaseKind.HISTORICAL_SITE: S.IDENTIFIED,
@@ -59,7 +61,7 @@ INITIAL_STATE = {
     CaseKind.ANNUAL_REPORT: S.SCHEDULED,
 }
 # The historical-site treatment steps an officer advances through.
-SITE_STEPS = {S.IDENTIFIED: S.SURVEYED, S.SURVEYED: S.DESIGNED, S.DESIGNED: S.UNDER_TREATMENT}
+SITE_STEPS: dict[str, str] = {S.IDENTIFIED: S.SURVEYED, S.SURVEYED: S.DESIGNED, S.DESIGNED: S.UNDER_TREATMENT}
 # A passing inspection ends the case at once for these kinds (no supervisor approval).
 CLOSES_ON_PASS = frozenset({CaseKind.RECTIFICATION, CaseKind.ANNUAL_INSPECTION, CaseKind.GREEN_VERIFICATION})
 
@@ -88,7 +90,7 @@ class Action(models.TextChoices):
 
 
 # From which states each action may be taken (the kind may narrow it further in the service).
-ACTION_FROM = {
+ACTION_FROM: dict[str, AbstractSet[str]] = {
     Action.SUBMIT: {S.DRAFT},
     Action.WITHDRAW: WITHDRAWABLE_STATES,
     Action.ACCEPT_FOR_REVIEW: {S.SUBMITTED},
@@ -121,7 +123,7 @@ _MINE_RECTIFYING = {
     Action.MARK_OVERDUE,
 }
 # Which actions each kind of case knows at all.
-KIND_ACTIONS = {
+KIND_ACTIONS: dict[str, set[str]] = {
     CaseKind.CLOSURE: _MINE_RECTIFYING | {Action.SUBMIT, Action.WITHDRAW, Action.ACCEPT_FOR_REVIEW},
     CaseKind.RECTIFICATION: set(_MINE_RECTIFYING),
     CaseKind.ANNUAL_INSPECTION: _MINE_RECTIFYING | {Action.START_INSPECTION},

@@ -18,11 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import filetype
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from PIL import Image
 
 DOCX, XLSX, PPTX = (
@@ -32,7 +36,7 @@ DOCX, XLSX, PPTX = (
 )
 
 # Content type -> (canonical extension, label). The labels go into messages, so no article.
-ALLOWED_TYPES: dict[str, tuple[str, str]] = {
+ALLOWED_TYPES: dict[str, tuple[str, "StrOrPromise"]] = {
     "image/jpeg": (".jpg", _("JPEG image")),
     "image/png": (".png", _("PNG image")),
     "image/tiff": (".tif", _("TIFF image")),
@@ -166,7 +170,7 @@ def _inspect(upload, max_bytes: int) -> FileFacts:
         )
 
     _check_polyglot(upload, content_type, shown)
-    facts = {"original_name": name, "size": size, "sha256": sha256, "content_type": content_type}
+    facts: dict[str, Any] = {"original_name": name, "size": size, "sha256": sha256, "content_type": content_type}
     facts["extension"] = ALLOWED_TYPES[content_type][0]
     facts["is_image"] = content_type in PILLOW_FORMATS
     if facts["is_image"]:
@@ -478,8 +482,9 @@ def _inspect_image(upload, content_type: str, shown: str) -> dict:
         upload.seek(0)
         with Image.open(upload, formats=formats) as image:
             _check_pixels(image, shown)  # from the header, before a single pixel is decoded
-            if getattr(image, "n_frames", 1) > 1 and content_type == "image/tiff":
-                for frame in range(image.n_frames):
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1 and content_type == "image/tiff":
+                for frame in range(frames):
                     image.seek(frame)
                     _check_pixels(image, shown)
                 image.seek(0)

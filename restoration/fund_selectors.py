@@ -29,7 +29,7 @@ ZERO = Decimal("0.00")
 def current_unit_rates(today: date | None = None) -> dict[str, Decimal]:
     """The rate in force for each category: the latest that took effect on or before today."""
     today = today or timezone.localdate()
-    rates = {}
+    rates: dict[str, Decimal] = {}
     for category, rate in (
         UnitRate.objects.filter(effective_from__lte=today)
         .order_by("category", "-effective_from")
@@ -249,7 +249,9 @@ def project_finance(projects, today: date | None = None) -> list[ProjectFinance]
         spent[project_id][source] = total
     out = []
     for project in projects:
-        budget = {source: getattr(project, field) for source, field in KeyProject.BUDGET_FIELDS.items()}
+        budget: dict[str, Decimal] = {
+            source: getattr(project, field) for source, field in KeyProject.BUDGET_FIELDS.items()
+        }
         disbursed = spent.get(project.pk, {})
         out.append(
             ProjectFinance(

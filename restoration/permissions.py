@@ -10,7 +10,7 @@ BUREAU = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 CONTRACTOR = frozenset({Role.CONTRACTOR})
 
-ACTION_ROLES = {
+ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.SUBMIT: COMPANY,
     Action.WITHDRAW: COMPANY,
     Action.SUBMIT_RECTIFICATION: COMPANY,
@@ -31,7 +31,7 @@ ACTION_ROLES = {
     Action.RETURN_REPORT: BUREAU,
 }
 
-ROLE_NAMES = {
+ROLE_NAMES: dict[frozenset[str], object] = {
     COMPANY: _("the mining company"),
     BUREAU: _("bureau officers and supervisors"),
     SUPERVISORS: _("supervisors"),

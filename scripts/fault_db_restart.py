@@ -150,7 +150,14 @@ def main():
     gunicorn.wait()
 
     rows = sh(
-        "psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-Atc",
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        DB,
+        "-Atc",
         "SELECT reason FROM restoration_caseevent WHERE kind = 'comment'",
     ).stdout.split()
     stored = collections.Counter(rows)
@@ -161,8 +168,10 @@ def main():
     missing = [m for m in acknowledged if m not in stored]
     unacknowledged = [m for m in stored if m not in set(acknowledged)]
     print(f"\nWrites acknowledged: {len(acknowledged)}; comment events stored: {sum(stored.values())}")
-    print(f"Acknowledged but missing: {len(missing)}; stored twice: {len(twice)}; stored but not acknowledged: "
-          f"{len(unacknowledged)} {unacknowledged[:3]}")
+    print(
+        f"Acknowledged but missing: {len(missing)}; stored twice: {len(twice)}; stored but not acknowledged: "
+        f"{len(unacknowledged)} {unacknowledged[:3]}"
+    )
     print(f"A request after the restart, same gunicorn: {after}")
     ok = not missing and not twice and after == 200
     print("Result:", "nothing lost, nothing doubled, recovered by itself" if ok else "PROBLEM")

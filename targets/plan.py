@@ -3,8 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PLAN_START = date(2021, 1, 1)
 PLAN_END = date(2025, 12, 31)
@@ -14,11 +18,11 @@ MID_TERM_END = date(2023, 12, 31)
 @dataclass(frozen=True)
 class Target:
     code: str
-    label: str
+    label: "StrOrPromise"
     goal: Decimal
     unit: str
-    source: str
-    counted: str
+    source: "StrOrPromise"
+    counted: "StrOrPromise"
 
 
 TARGETS = [

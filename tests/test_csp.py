@@ -27,7 +27,9 @@ def test_the_admin_and_the_api_docs_carry_it_too(client_for, officer):
         assert b"<script>" not in response.content, url
 
 
-def test_a_download_keeps_its_own_stricter_policy(client_for, mine_a, company_user, officer, supervisor, contractor_org):
+def test_a_download_keeps_its_own_stricter_policy(
+    client_for, mine_a, company_user, officer, supervisor, contractor_org
+):
     from tests.factories import Closure
 
     case = Closure(

@@ -1,5 +1,6 @@
 """Cases, their history, inspections, rectification orders and delegations."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from restoration.choices import (
 )
 from restoration.models.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
-KIND_PREFIX = {
+KIND_PREFIX: dict[str, str] = {
     CaseKind.CLOSURE: "BK",
     CaseKind.RECTIFICATION: "ZG",
     CaseKind.HISTORICAL_SITE: "LS",
@@ -58,7 +59,7 @@ class CaseQuerySet(ScopedQuerySet):
         return (
             self.with_deadline()
             .exclude(state=CaseState.OVERDUE)
-            .filter(deadline__gte=today, deadline__lte=today + timezone.timedelta(days=days))
+            .filter(deadline__gte=today, deadline__lte=today + timedelta(days=days))
         )
 
     def awaiting_decision(self):
@@ -213,6 +214,18 @@ class Case(models.Model):
     def subject(self):
         return self.mine if self.mine_id else self.site
 
+    def the_mine(self):
+        """The mine of a mine case (every kind but historical-site treatment has one)."""
+        if self.mine is None:
+            raise ValueError(f"case {self.pk} is about a site, not a mine")
+        return self.mine
+
+    def the_site(self):
+        """The site of a historical-site case."""
+        if self.site is None:
+            raise ValueError(f"case {self.pk} is about a mine, not a site")
+        return self.site
+
     @property
     def is_open(self) -> bool:
         return self.state not in FINAL_STATES
@@ -225,8 +238,8 @@ class Case(models.Model):
     def has_running_deadline(self) -> bool:
         return self.state in DEADLINE_STATES and self.deadline is not None
 
-    def days_left(self, today=None):
-        if not self.has_running_deadline:
+    def days_left(self, today=None) -> int | None:
+        if self.deadline is None or self.state not in DEADLINE_STATES:
             return None
         return (self.deadline - (today or timezone.localdate())).days
 

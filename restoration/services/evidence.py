@@ -68,8 +68,8 @@ def evidence_store(
         raise Invalid(message, fields={"files": [message]})
     limit = settings.EVIDENCE_MAX_FILES_PER_REQUEST
     if len(files) > limit:
-        message = _("At most %(limit)d files can be uploaded at once.") % {"limit": limit}
-        raise Invalid(message, code="too_many_files", fields={"files": [message]})
+        too_many = _("At most %(limit)d files can be uploaded at once.") % {"limit": limit}
+        raise Invalid(too_many, code="too_many_files", fields={"files": [too_many]})
     if previous is not None and len(files) != 1:
         raise Invalid(_("A new version replaces one file: upload exactly one."), code="previous")
 

@@ -7,6 +7,7 @@ the API and the Celery tasks call these and nothing else writes `Case.state`.
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -360,7 +361,7 @@ def case_record_inspection(
             case=case,
             inspection=inspection,
             requirements=order_requirements.strip(),
-            deadline=order_deadline,
+            deadline=cast(date, order_deadline),  # checked above: a failed review needs its deadline
             drafted_by=user,
         )
         _move(case, S.RECTIFICATION_PROPOSED, proposed_by=user, return_state=old)
@@ -455,7 +456,8 @@ def case_advance_site(*, case_id, user, note: str = "", contractor=None) -> Case
     case = _begin(case_id, user, Action.ADVANCE_SITE)
     to_state = SITE_STEPS[case.state]
     if to_state == S.UNDER_TREATMENT:
-        contractor = contractor or (case.site.key_project.contractor if case.site.key_project_id else None)
+        project = case.the_site().key_project
+        contractor = contractor or (project.contractor if project is not None else None)
         case.contractor = contractor
     old = _move(case, to_state)
     _save(case, "contractor")
@@ -487,12 +489,15 @@ def case_approve(*, case_id, user, reason: str = "") -> Case:
     data = {}
     if case.state == S.AWAITING_APPROVAL and case.kind == CaseKind.CLOSURE:
         _move(case, S.CLOSED)
-        case.mine.production_status = ProductionStatus.CLOSED
-        case.mine.save(update_fields=["production_status", "updated_at"])
+        mine = case.the_mine()
+        mine.production_status = ProductionStatus.CLOSED
+        mine.save(update_fields=["production_status", "updated_at"])
     elif case.state == S.AWAITING_APPROVAL and case.kind == CaseKind.HISTORICAL_SITE:
         inspection = case.inspections.filter(passed=True).first()
+        if inspection is None:
+            raise WrongState(_("There is no passing inspection to accept."), code="no_inspection")
         _move(case, S.ACCEPTED)
-        site = case.site
+        site = case.the_site()
         site.area_restored_ha = min(inspection.area_restored_ha, site.damaged_area_ha)
         site.accepted_on = timezone.localdate()
         site.save(update_fields=["area_restored_ha", "accepted_on", "updated_at"])
@@ -554,7 +559,7 @@ def case_reject(*, case_id, user, reason: str) -> Case:
         case.delegations.filter(status=ProposalStatus.PROPOSED).update(
             status=ProposalStatus.REJECTED, decided_by=user, decided_at=now, decision_reason=reason
         )
-    back = case.return_state or {S.AWAITING_APPROVAL: S.UNDER_REVIEW}.get(case.state, S.UNDER_REVIEW)
+    back = case.return_state or S.UNDER_REVIEW
     _move(case, back)
     _save(case)
     events.event_transition(case, user, action=Action.REJECT, from_state=old, reason=reason, kind=EventKind.REJECTED)
@@ -649,7 +654,7 @@ def _green_listing_renewed(case: Case, verified_on: date) -> None:
     )
 
 
-_SITE_STATUS = {
+_SITE_STATUS: dict[str, str] = {
     S.IDENTIFIED: SiteStatus.IDENTIFIED,
     S.SURVEYED: SiteStatus.SURVEYED,
     S.DESIGNED: SiteStatus.DESIGNED,
@@ -663,9 +668,10 @@ _SITE_STATUS = {
 def _sync_site_status(case: Case) -> None:
     """A historical site's status follows its treatment case."""
     status = _SITE_STATUS.get(case.state)
-    if status and case.site.status != status:
-        case.site.status = status
-        case.site.save(update_fields=["status", "updated_at"])
+    site = case.the_site()
+    if status and site.status != status:
+        site.status = status
+        site.save(update_fields=["status", "updated_at"])
 
 
 def available_actions(case: Case, user) -> list[str]:
@@ -771,9 +777,11 @@ def case_lodge_report(*, case_id, user, lines: dict, notes: str = "") -> Case:
         raise Invalid(_("The report could not be lodged; see the marked fields."), fields=errors)
     if not rows:
         raise Invalid(_("Enter the land disturbed or restored in at least one category (0 if none)."), code="empty")
+    if case.period is None or case.deadline is None:
+        raise WrongState(_("This case has no reporting period."), code="no_period")
     late = timezone.localdate() > case.deadline
     report = AnnualReport.objects.create(
-        case=case, mine=case.mine, year=case.period.year, late=late, notes=notes or "", lodged_by=user
+        case=case, mine=case.the_mine(), year=case.period.year, late=late, notes=notes or "", lodged_by=user
     )
     AnnualReportLine.objects.bulk_create(
         AnnualReportLine(report=report, category=c, disturbed_ha=d, restored_ha=r) for c, d, r in rows
