@@ -40,8 +40,8 @@ LEASE = timedelta(minutes=10)
 class Window:
     kind: str
     offset: int  # days before the deadline; negative after it
-    first: date  # deadlines from this date …
-    last: date | None  # … to this date (None: no lower bound on age)
+    first: date | None  # deadlines from this date (None: no lower bound on age) …
+    last: date  # … to this date
     states: tuple
 
 
