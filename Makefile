@@ -61,7 +61,7 @@ lint: venv
 check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config mines notifications restoration targets
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config mines notifications ops restoration targets
 	$(VENV)/bin/mypy
 	DEBUG=0 SECRET_KEY=check-deploy-secret-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEF \
 	  ALLOWED_HOSTS=restoration.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
