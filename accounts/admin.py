@@ -11,6 +11,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "city_wide", "is_active", "counties"]
     search_fields = ["username", "first_name", "last_name", "email", "company__name"]
     filter_horizontal = ["counties", "groups", "user_permissions"]
+    list_select_related = ["company", "contractor"]
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Role and scope"), {"fields": ("role", "company", "contractor", "city_wide", "counties", "phone")}),
     )

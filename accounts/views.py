@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,7 +94,6 @@ def token_revoke_view(request, pk):
     try:
         token = token_revoke(user=request.user, token_id=pk)
     except TokenError:
-        messages.error(request, _("No such token."))
-    else:
-        messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+        raise Http404 from None  # not yours, or no such token: the same answer
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("profile")

@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -63,43 +65,47 @@ def _recording_parser(request):
 class ContentSecurityPolicyMiddleware:
     """A Content-Security-Policy on every response: scripts only from this site's own files (no
     inline script anywhere), nothing framed, forms post only here. Styles may be inline (the map
-    and chart libraries and the API docs set them); a view that sets its own policy keeps it
-    (file downloads send `sandbox`)."""
+    and chart libraries set them); a view that sets its own policy keeps it (file downloads send
+    `sandbox`). Images may also come from the configured map tile server."""
 
     def __init__(self, get_response):
-        from urllib.parse import urlsplit
-
-        from django.conf import settings
-
-        images = ["'self'", "data:", "blob:"]
-        for template in (getattr(settings, "MAP_TILE_URL", "") or "").split():
-            parts = urlsplit(template.replace("{s}", "a"))
-            if parts.scheme in ("http", "https") and parts.hostname:
-                host = parts.hostname
-                if "{s}" in template:
-                    host = "*." + host.split(".", 1)[1] if "." in host else host
-                images.append(f"{parts.scheme}://{host}")
-        self.policy = "; ".join(
-            [
-                "default-src 'self'",
-                "script-src 'self'",
-                "style-src 'self' 'unsafe-inline'",
-                f"img-src {' '.join(images)}",
-                "font-src 'self' data:",
-                "connect-src 'self'",
-                "worker-src 'self' blob:",
-                "object-src 'none'",
-                "base-uri 'self'",
-                "form-action 'self'",
-                "frame-ancestors 'none'",
-            ]
-        )
         self.get_response = get_response
 
     def __call__(self, request):
+        from django.conf import settings
+
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Content-Security-Policy", csp_policy(getattr(settings, "MAP_TILE_URL", "")))
         return response
+
+
+@functools.lru_cache(maxsize=8)
+def csp_policy(tile_urls: str) -> str:
+    from urllib.parse import urlsplit
+
+    images = ["'self'", "data:", "blob:"]
+    for template in (tile_urls or "").split():
+        parts = urlsplit(template.replace("{s}", "a"))
+        if parts.scheme in ("http", "https") and parts.hostname:
+            host = parts.hostname
+            if "{s}" in template and "." in host:
+                host = "*." + host.split(".", 1)[1]
+            images.append(f"{parts.scheme}://{host}")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {' '.join(images)}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class DatabaseUnavailableMiddleware:

@@ -24,4 +24,5 @@ ZEAL_NPLUSONE_THRESHOLD = 2
 # (and start it with CELERY_TASK_ALWAYS_EAGER=0).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # The session row is read once per request; several requests in one test are not an N+1.
-ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+# Admin user pages read the signed-in user and the edited user: two User.get() calls, not an N+1.
+ZEAL_ALLOWLIST = [{"model": "sessions.Session"}, {"model": "accounts.User"}]

@@ -53,6 +53,9 @@ class CaseEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request, obj=None):
         return False
 

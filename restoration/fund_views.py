@@ -54,6 +54,12 @@ def _fail(request, error: CaseError):
                 messages.error(request, message)
 
 
+def _require(allowed: bool) -> None:
+    """403 before any form is read, for a role that may not do this at all."""
+    if not allowed:
+        raise PermissionDenied
+
+
 @login_required
 @require_GET
 def fund_list(request):
@@ -175,6 +181,7 @@ def fund_open(request):
 @require_POST
 def fund_record(request, pk):
     account = _account(request, pk)
+    _require(may_manage_funds(request.user))
     form = FundRecordForm(request.POST)
     if form.is_valid():
         try:
@@ -191,6 +198,7 @@ def fund_record(request, pk):
 @require_POST
 def fund_refund(request, pk):
     account = _account(request, pk)
+    _require(may_manage_funds(request.user))
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
@@ -207,6 +215,7 @@ def fund_refund(request, pk):
 @require_POST
 def fund_withdraw(request, pk):
     account = _account(request, pk)
+    _require(may_manage_funds(request.user))
     form = WithdrawalForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -233,6 +242,7 @@ def fund_withdraw(request, pk):
 @require_POST
 def fund_reverse(request, pk):
     account = _account(request, pk)
+    _require(may_manage_funds(request.user))
     form = ReverseForm(request.POST)
     if form.is_valid():
         entry = account.entries.filter(pk=form.cleaned_data["entry"]).first()
@@ -252,6 +262,7 @@ def fund_reverse(request, pk):
 @require_POST
 def withdrawal_decide(request, pk):
     withdrawal = get_visible_or_404(FundWithdrawal, request.user, pk=pk)
+    _require(may_approve_funds(request.user))
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -295,6 +306,7 @@ def receivable_list(request):
 @require_POST
 def receivable_pay(request, pk):
     receivable = get_visible_or_404(Receivable, request.user, pk=pk)
+    _require(may_manage_funds(request.user))
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
@@ -361,6 +373,7 @@ def _project(request, pk) -> KeyProject:
 @require_POST
 def project_disburse(request, pk):
     project = _project(request, pk)
+    _require(may_manage_funds(request.user))
     form = DisbursementForm(request.POST, request.FILES)
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "files"}
@@ -380,6 +393,7 @@ def project_disburse(request, pk):
 @require_POST
 def project_disbursement_reverse(request, pk):
     disbursement = get_visible_or_404(ProjectDisbursement, request.user, pk=pk)
+    _require(may_manage_funds(request.user))
     try:
         services.project_disbursement_reverse(
             disbursement_id=disbursement.pk, user=request.user, reason=request.POST.get("reason", "")
@@ -394,6 +408,7 @@ def project_disbursement_reverse(request, pk):
 @require_POST
 def project_milestone_add(request, pk):
     project = _project(request, pk)
+    _require(may_manage_funds(request.user))
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
@@ -410,6 +425,7 @@ def project_milestone_add(request, pk):
 @require_POST
 def project_milestone_done(request, pk):
     milestone = get_visible_or_404(ProjectMilestone, request.user, pk=pk)
+    _require(may_manage_funds(request.user))
     try:
         services.project_milestone_done(milestone_id=milestone.pk, user=request.user)
         messages.success(request, _("Milestone done."))

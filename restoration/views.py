@@ -4,6 +4,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -133,6 +134,10 @@ def case_act(request, pk, action):
     if case is None or action not in ACTIONS:
         raise Http404
     form_class, service, to_kwargs = ACTIONS[action]
+    try:
+        workflow.require_role(request.user, action)  # before reading the form: a wrong role gets 403
+    except CaseError as error:
+        raise PermissionDenied(str(error.message)) from None
     form = _form_for(action, request.user, request.POST)
     kwargs = {}
     if form is not None:
@@ -249,6 +254,8 @@ def evidence_review(request, pk):
     evidence = Evidence.objects.visible_to(request.user).filter(pk=pk).select_related("case").first()
     if evidence is None:
         raise Http404
+    if not may_review_evidence(request.user):
+        raise PermissionDenied
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose accept or reject."))
@@ -329,7 +336,7 @@ def case_open(request):
     mine = site = None
     if request.GET.get("site") or request.POST.get("site"):
         site = get_visible_or_404(HistoricalSite, request.user, pk=request.GET.get("site") or request.POST.get("site"))
-        kinds = [CaseKind.HISTORICAL_SITE]
+        kinds = [CaseKind.HISTORICAL_SITE] if request.user.is_bureau else []
     else:
         mine = get_visible_or_404(Mine, request.user, pk=request.GET.get("mine") or request.POST.get("mine"))
         kinds = MINE_KINDS_FOR_STAFF if request.user.is_bureau else KINDS_BY_ROLE.get(request.user.role, [])

@@ -31,7 +31,18 @@ def test_translations_keep_their_placeholders():
     assert broken == []
 
 
-SOURCES = ("accounts", "api", "config", "mines", "notifications", "ops", "restoration", "targets", "templates", "manage.py")
+SOURCES = (
+    "accounts",
+    "api",
+    "config",
+    "mines",
+    "notifications",
+    "ops",
+    "restoration",
+    "targets",
+    "templates",
+    "manage.py",
+)
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext's xgettext (Debian package gettext)")

@@ -15,7 +15,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.models import Role, User
 from api.pagination import KeysetPagination
 from api.viewsets import OUT_OF_SCOPE, RowReadMixin, ScopedViewSet
 from mines.models import Contractor, HistoricalSite, Mine
@@ -26,6 +26,7 @@ from restoration.errors import Forbidden, Invalid, NotFound
 from restoration.evidence_files import ALLOWED_TYPES, safe_download_name
 from restoration.models import Case, CaseEvent, Delegation, Evidence, FundAccount, FundEntry, Inspection
 from restoration.models import RectificationOrder as Order
+from restoration.permissions import may_review_evidence
 from restoration.services import evidence as evidence_services
 from restoration.services import workflow
 
@@ -174,7 +175,7 @@ TRANSITION_NOTE = (
 
 def _step(name: str, input_class, service, to_kwargs, summary: str):
     def step(self, request, pk=None):
-        return self.take_step(request, pk, input_class, service, to_kwargs)
+        return self.take_step(request, pk, input_class, service, to_kwargs, name)
 
     # DRF maps the route to the function's name when @action runs: name it first.
     step.__name__ = step.__qualname__ = name
@@ -248,15 +249,22 @@ class CaseViewSet(RowReadMixin, ScopedViewSet):
             raise Forbidden(OUT_OF_SCOPE, code="out_of_scope")  # inside the transaction: undone
         return Response(data, status=status_code)
 
-    def take_step(self, request, pk, input_class, service, to_kwargs):
+    def take_step(self, request, pk, input_class, service, to_kwargs, name=""):
         if not self.scoped().filter(pk=pk).exists():
             raise NotFound()
+        # The role is checked before the input is read: a wrong role gets 403, not a 400.
+        if name in Action.values:
+            workflow.require_role(request.user, name)
+        elif name == "assign" and not request.user.is_bureau:
+            raise Forbidden(_("Only bureau staff may assign cases."), code="role")
         kwargs = to_kwargs(self._parse(input_class, request), request, pk)
         with transaction.atomic():
             service(case_id=pk, user=request.user, **kwargs)
             return self._answer(pk)
 
     def create(self, request):
+        if not (request.user.is_bureau or request.user.role == Role.COMPANY):
+            raise Forbidden(_("Only bureau staff and mining companies open cases."), code="role")
         data = self._parse(s.CaseOpenInput, request)
         kind = data["kind"]
         subject, other = ("site", "mine") if kind == CaseKind.HISTORICAL_SITE else ("mine", "site")
@@ -461,6 +469,8 @@ class EvidenceViewSet(CaseChildMixin, RowReadMixin, ScopedViewSet):
     def review(self, request, case_pk=None, pk=None):
         if not self.scoped().filter(case_id=self.case_id(), pk=pk).exists():
             raise NotFound(_("No such file."))
+        if not may_review_evidence(request.user):
+            raise Forbidden(_("Only bureau officers and supervisors review evidence."), code="role")
         data = s.EvidenceReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():

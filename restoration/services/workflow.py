@@ -55,13 +55,19 @@ def _lock(case_id, user) -> Case:
         raise NotFound() from None
 
 
-def _check(case: Case, user, action: str) -> None:
-    """Role, then kind and state. The message says why, in the user's language."""
+def require_role(user, action: str) -> None:
+    """403 for a role that may never take this step. Pages and the API call it before they even
+    read the input, so a wrong role learns nothing from validation messages."""
     if user is not None and not role_may(user, action):
         raise Forbidden(
             _("Only %(who)s may %(action)s.") % {"who": who_may(action), "action": Action(action).label},
             code="role",
         )
+
+
+def _check(case: Case, user, action: str) -> None:
+    """Role, then kind and state. The message says why, in the user's language."""
+    require_role(user, action)
     if action not in KIND_ACTIONS[case.kind]:
         raise WrongState(
             _("A %(kind)s case has no step “%(action)s”.")
