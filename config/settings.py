@@ -95,6 +95,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The API's list queries join six to eight tables; PostgreSQL spent 12-20 ms searching join
+    # orders for a query that runs in about 1 ms (bench/api.py, docs/performance.md). Django writes
+    # joins in foreign-key order, which is the order to keep: with join_collapse_limit=1 planning
+    # takes about 1 ms. Set PG_JOIN_COLLAPSE_LIMIT=8 (PostgreSQL's default) to turn this off.
+    _collapse = env_int("PG_JOIN_COLLAPSE_LIMIT", 1)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c join_collapse_limit={_collapse}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is the laptop default: wait for the writer lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
