@@ -29,29 +29,37 @@
   }
 
   if (data.burnup) {
+    // Each target as a share of its 2025 goal, so both climb toward the same 100 % line.
     var series = data.burnup.series.map(function (s) {
       return {
         name: s.name,
         type: "line",
-        smooth: false,
         symbolSize: 7,
-        data: s.values,
+        data: s.values.map(function (v) { return Math.round((1000 * v) / s.goal) / 10; }),
         markLine: {
           symbol: "none",
-          lineStyle: { type: "dashed" },
-          label: { formatter: data.burnup.goal_label + " " + s.goal + " " + data.burnup.unit },
-          data: [{ yAxis: s.goal }],
+          lineStyle: { type: "dashed", color: "#b3261e" },
+          label: { formatter: data.burnup.goal_label, position: "insideEndTop" },
+          data: [{ yAxis: 100 }],
         },
       };
     });
     make(
       "burnup",
       {
-        tooltip: { trigger: "axis", valueFormatter: function (v) { return v.toFixed(2) + " " + data.burnup.unit; } },
+        tooltip: {
+          trigger: "axis",
+          formatter: function (points) {
+            return points.map(function (p) {
+              var raw = data.burnup.series[p.seriesIndex].values[p.dataIndex];
+              return p.marker + p.seriesName + ": " + raw.toFixed(2) + " " + data.burnup.unit + " (" + p.value + "%)";
+            }).join("<br>");
+          },
+        },
         legend: { top: 0 },
         grid: { left: 50, right: 30, top: 40, bottom: 30 },
         xAxis: { type: "category", data: data.burnup.years },
-        yAxis: { type: "value", name: data.burnup.unit },
+        yAxis: { type: "value", name: "%", max: function (v) { return Math.max(110, Math.ceil(v.max / 10) * 10); } },
         series: series,
       },
       function () {
