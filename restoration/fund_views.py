@@ -177,38 +177,36 @@ def fund_open(request):
     return redirect("fund-detail", pk=account.pk)
 
 
-@login_required
-@require_POST
-def fund_record(request, pk):
+def _fund_form_post(request, pk, form_class, service, done, invalid):
+    """A fund page's small form: scope (404), role (403), the form, one service call."""
     account = _account(request, pk)
     _require(may_manage_funds(request.user))
-    form = FundRecordForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.fund_record(account_id=account.pk, user=request.user, **form.cleaned_data)
-            messages.success(request, _("Recorded."))
+            service(account_id=account.pk, user=request.user, **form.cleaned_data)
+            messages.success(request, done)
         except CaseError as error:
             _fail(request, error)
     else:
-        messages.error(request, _("Enter a kind and an amount."))
+        messages.error(request, invalid)
     return redirect("fund-detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def fund_record(request, pk):
+    return _fund_form_post(
+        request, pk, FundRecordForm, services.fund_record, _("Recorded."), _("Enter a kind and an amount.")
+    )
 
 
 @login_required
 @require_POST
 def fund_refund(request, pk):
-    account = _account(request, pk)
-    _require(may_manage_funds(request.user))
-    form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            services.fund_refund(account_id=account.pk, user=request.user, **form.cleaned_data)
-            messages.success(request, _("Refund recorded."))
-        except CaseError as error:
-            _fail(request, error)
-    else:
-        messages.error(request, _("Enter the amount and the reason."))
-    return redirect("fund-detail", pk=account.pk)
+    return _fund_form_post(
+        request, pk, RefundForm, services.fund_refund, _("Refund recorded."), _("Enter the amount and the reason.")
+    )
 
 
 @login_required
